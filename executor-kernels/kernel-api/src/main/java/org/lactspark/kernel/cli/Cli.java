@@ -1,0 +1,40 @@
+package org.lactspark.kernel.cli;
+
+import java.io.PrintWriter;
+import org.lactspark.kernel.KernelException;
+import picocli.CommandLine;
+
+/**
+ * Shared command-line plumbing: a caller's mistake (bad option, bad value, bad input file) is one
+ * line on standard error and exit status 2; a backend failure is one line and status 3; anything
+ * else is a bug and keeps its stack trace.
+ */
+public final class Cli {
+  /** Exit status for a usage or input error. */
+  public static final int USAGE = 2;
+  /** Exit status for a backend or environment failure. */
+  public static final int BACKEND = 3;
+
+  private Cli() {}
+
+  /** Executes {@code command} with the project's error handling and returns the exit status. */
+  public static int execute(Object command, String... args) {
+    CommandLine cl = new CommandLine(command);
+    cl.setExecutionExceptionHandler(Cli::handle);
+    return cl.execute(args);
+  }
+
+  private static int handle(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
+    PrintWriter err = cl.getErr();
+    if (e instanceof IllegalArgumentException || e instanceof java.io.IOException
+        || e instanceof java.io.UncheckedIOException) {
+      err.println("error: " + e.getMessage());
+      return USAGE;
+    }
+    if (e instanceof KernelException) {
+      err.println("backend error: " + e.getMessage());
+      return BACKEND;
+    }
+    throw new IllegalStateException(e);
+  }
+}

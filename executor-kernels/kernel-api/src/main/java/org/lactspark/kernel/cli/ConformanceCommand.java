@@ -1,0 +1,78 @@
+package org.lactspark.kernel.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.lactspark.kernel.DType;
+import org.lactspark.kernel.golden.ConformanceRunner;
+import org.lactspark.kernel.golden.GoldenCases;
+import org.lactspark.kernel.spi.KernelBackend;
+import org.lactspark.kernel.spi.KernelBackends;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code conformance}: runs every golden-vector case folder under a directory on one backend. */
+@Command(
+    name = "conformance",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run the LaCT op on every golden-vector case folder under --fixtures, compare the output and",
+      "every gradient with the stored ones, and print one line per case, then 'N passed, M failed'.",
+      "Exit status 0 only if every case passes."
+    })
+public final class ConformanceCommand implements Callable<Integer> {
+  @Option(names = "--fixtures", required = true, paramLabel = "DIR",
+      description = "Directory of case folders, e.g. fixtures/lact-op.")
+  Path fixtures;
+
+  @Option(names = "--dtype", defaultValue = "float64", paramLabel = "DTYPE",
+      description = "float64, float32 or bfloat16 (default: ${DEFAULT-VALUE}).")
+  String dtype;
+
+  @Option(names = "--backend", defaultValue = "auto", paramLabel = "NAME",
+      description = "Backend name (reference, nd4j, ...) or auto for the preferred available one (default: ${DEFAULT-VALUE}).")
+  String backend;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws IOException {
+    DType type = DType.parse(dtype);
+    KernelBackend b = KernelBackends.select(backend);
+    ConformanceRunner runner = new ConformanceRunner(b, type);
+    List<Path> cases = GoldenCases.list(fixtures);
+    PrintWriter out = spec.commandLine().getOut();
+    out.printf(Locale.ROOT, "backend %s (%s), dtype %s, %d cases in %s%n",
+        b.name(), b.description(), type, cases.size(), fixtures);
+    int passed = 0;
+    for (Path c : cases) {
+      ConformanceRunner.CaseResult r = runner.run(c);
+      out.println(format(r));
+      if (r.passed()) {
+        passed++;
+      }
+    }
+    int failed = cases.size() - passed;
+    out.printf(Locale.ROOT, "%d passed, %d failed%n", passed, failed);
+    out.flush();
+    return failed == 0 ? 0 : 1;
+  }
+
+  static String format(ConformanceRunner.CaseResult r) {
+    if (r.error() != null) {
+      return String.format(Locale.ROOT, "%-34s ERROR %s", r.name(), r.error());
+    }
+    StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
+        "%-34s max rel err %.3e  %s", r.name(), r.maxRelError(), r.passed() ? "PASS" : "FAIL"));
+    for (ConformanceRunner.TensorResult t : r.tensors()) {
+      if (!t.passed()) {
+        line.append(String.format(Locale.ROOT, "  [%s: %s]", t.tensor(), t.failure()));
+      }
+    }
+    return line.toString();
+  }
+}

@@ -1,0 +1,116 @@
+package org.lactspark.kernel.golden;
+
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.lactspark.kernel.HostTensor;
+
+/**
+ * Reads NumPy {@code .npy} files (format versions 1 to 3, little-endian float64 or float32, C
+ * order) into {@link HostTensor}s.
+ *
+ * <p>Hand-written because the format is a ten-line header plus raw data, and the only Java readers
+ * on Maven Central come with ND4J, which this package must not need at run time.
+ */
+public final class Npy {
+  private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
+  private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
+  private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
+  private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
+
+  private Npy() {}
+
+  /**
+   * Reads one file.
+   *
+   * @throws IOException if it cannot be read, or is not a float64/float32 C-order array; the message
+   *     names the file
+   */
+  public static HostTensor read(Path file) throws IOException {
+    try (InputStream raw = Files.newInputStream(file);
+        DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(raw))) {
+      return read(in, file.toString());
+    }
+  }
+
+  private static HostTensor read(DataInputStream in, String name) throws IOException {
+    byte[] magic = new byte[6];
+    in.readFully(magic);
+    for (int i = 0; i < 6; i++) {
+      if (magic[i] != MAGIC[i]) {
+        throw new IOException(name + ": not a .npy file (bad magic)");
+      }
+    }
+    int major = in.readUnsignedByte();
+    in.readUnsignedByte();
+    int headerLen;
+    if (major == 1) {
+      headerLen = Short.toUnsignedInt(Short.reverseBytes(in.readShort()));
+    } else if (major == 2 || major == 3) {
+      headerLen = Integer.reverseBytes(in.readInt());
+    } else {
+      throw new IOException(name + ": unsupported .npy format version " + major);
+    }
+    byte[] header = new byte[headerLen];
+    in.readFully(header);
+    String h = new String(header, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+    String descr = group(DESCR, h, name, "descr");
+    if (group(FORTRAN, h, name, "fortran_order").equals("True")) {
+      throw new IOException(name + ": Fortran-order arrays are not supported");
+    }
+    int[] shape = parseShape(group(SHAPE, h, name, "shape"), name);
+    long count = 1;
+    for (int d : shape) {
+      count *= d;
+    }
+    int width = switch (descr) {
+      case "<f8" -> 8;
+      case "<f4" -> 4;
+      default -> throw new IOException(name + ": dtype '" + descr + "' is not supported (need <f8 or <f4)");
+    };
+    byte[] bytes = new byte[Math.toIntExact(count * width)];
+    try {
+      in.readFully(bytes);
+    } catch (java.io.EOFException e) {
+      throw new IOException(name + ": truncated: header promises " + count + " elements", e);
+    }
+    ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    double[] data = new double[(int) count];
+    for (int i = 0; i < data.length; i++) {
+      data[i] = width == 8 ? buf.getDouble() : buf.getFloat();
+    }
+    return HostTensor.of(data, shape);
+  }
+
+  private static String group(Pattern p, String header, String name, String key) throws IOException {
+    Matcher m = p.matcher(header);
+    if (!m.find()) {
+      throw new IOException(name + ": header has no '" + key + "'");
+    }
+    return m.group(1);
+  }
+
+  private static int[] parseShape(String text, String name) throws IOException {
+    List<Integer> dims = new ArrayList<>();
+    for (String part : text.split(",")) {
+      String t = part.trim();
+      if (!t.isEmpty()) {
+        try {
+          dims.add(Integer.parseInt(t));
+        } catch (NumberFormatException e) {
+          throw new IOException(name + ": bad shape '(" + text + ")'", e);
+        }
+      }
+    }
+    return dims.stream().mapToInt(Integer::intValue).toArray();
+  }
+}

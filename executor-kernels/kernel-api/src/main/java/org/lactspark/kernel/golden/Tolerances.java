@@ -1,0 +1,76 @@
+package org.lactspark.kernel.golden;
+
+import org.lactspark.kernel.DType;
+import org.lactspark.kernel.HostTensor;
+
+/**
+ * The agreement rules of the golden vectors (fixtures README): relative Frobenius error
+ * {@code ||ours - ref|| / ||ref||} at most 1e-9 in float64 and 1e-4 in float32; in bf16 at most
+ * {@code max(2e-2, 2 x the official bf16 op's own error)} (5e-2 for Newton-Schulz cases); a tensor
+ * stored as exactly zero must come out below 1e-12 in absolute value; and nothing may be NaN, Inf or
+ * all-zero where the stored tensor is not.
+ */
+public final class Tolerances {
+  /** Absolute bound for tensors whose stored value is exactly zero. */
+  public static final double ZERO_ABS = 1e-12;
+
+  private Tolerances() {}
+
+  /**
+   * The relative tolerance for one tensor.
+   *
+   * @param officialBf16Error the official op's bf16 error for this tensor, or NaN if none is stored
+   * @param newtonSchulzCase whether the case is a Newton-Schulz case
+   */
+  public static double relative(DType dtype, double officialBf16Error, boolean newtonSchulzCase) {
+    return switch (dtype) {
+      case FLOAT64 -> 1e-9;
+      case FLOAT32 -> 1e-4;
+      case BFLOAT16 -> newtonSchulzCase
+          ? 5e-2
+          : Math.max(2e-2, Double.isNaN(officialBf16Error) ? 0.0 : 2.0 * officialBf16Error);
+    };
+  }
+
+  /** {@code ||ours - ref|| / ||ref||}, or the largest absolute value of {@code ours} if ref is zero. */
+  public static double relativeError(HostTensor ours, HostTensor ref) {
+    double[] a = ours.data();
+    double[] b = ref.data();
+    double diff = 0;
+    double base = 0;
+    for (int i = 0; i < a.length; i++) {
+      double d = a[i] - b[i];
+      diff += d * d;
+      base += b[i] * b[i];
+    }
+    if (base == 0) {
+      return ours.maxAbs();
+    }
+    return Math.sqrt(diff) / Math.sqrt(base);
+  }
+
+  /**
+   * Compares one tensor.
+   *
+   * @return null if it agrees, else why not
+   */
+  public static String check(HostTensor ours, HostTensor ref, double tolerance) {
+    if (ours == null) {
+      return "missing";
+    }
+    if (!ours.sameShape(ref)) {
+      return "shape " + ours.shapeString() + " != " + ref.shapeString();
+    }
+    if (ours.firstNonFinite() >= 0) {
+      return "non-finite values";
+    }
+    if (ref.maxAbs() == 0) {
+      return ours.maxAbs() <= ZERO_ABS ? null : "should be zero, max |x| = " + ours.maxAbs();
+    }
+    if (ours.maxAbs() == 0) {
+      return "all zero where the reference is not";
+    }
+    double err = relativeError(ours, ref);
+    return err <= tolerance ? null : "relative error " + err + " > " + tolerance;
+  }
+}
