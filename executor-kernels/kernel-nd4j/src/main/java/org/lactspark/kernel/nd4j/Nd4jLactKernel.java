@@ -1,0 +1,259 @@
+package org.lactspark.kernel.nd4j;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.lactspark.kernel.DType;
+import org.lactspark.kernel.HostTensor;
+import org.lactspark.kernel.LactForwardPass;
+import org.lactspark.kernel.LactGradients;
+import org.lactspark.kernel.LactInputs;
+import org.lactspark.kernel.LactKernel;
+import org.lactspark.kernel.LactSchedule;
+import org.lactspark.kernel.LactSpec;
+import org.lactspark.kernel.NewtonSchulzSchedule;
+import org.lactspark.kernel.NormPlacement;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The LaCT op on ND4J in one precision. The forward keeps one fast-weight state per update (memory
+ * linear in the number of chunks); the backward walks the schedule in reverse and recomputes each
+ * chunk's intermediates from the saved state.
+ */
+final class Nd4jLactKernel implements LactKernel {
+  private final DType dtype;
+  private final DataType dt;
+
+  Nd4jLactKernel(DType dtype) {
+    this.dtype = dtype;
+    this.dt = dtype == DType.FLOAT64 ? DataType.DOUBLE : DataType.FLOAT;
+  }
+
+  @Override
+  public DType dtype() {
+    return dtype;
+  }
+
+  /**
+   * The fast-weight state after some number of updates: the weights used, the sums {@code Z} they
+   * were renormalised from (pre-norm's accumulators), and the momentum buffers (or null).
+   */
+  record State(INDArray[] w, INDArray[] z, INDArray[] m) {
+    /** A copy outside any workspace, to outlive the step that computed it. */
+    State detached() {
+      return new State(detach(w), detach(z), m == null ? null : detach(m));
+    }
+
+    private static INDArray[] detach(INDArray[] group) {
+      return new INDArray[] {group[0].detach(), group[1].detach(), group[2].detach()};
+    }
+
+    /** Bytes held; the initial state's {@code z} is its {@code w} and counts once. */
+    long bytes() {
+      return bytes(w) + (z == w ? 0 : bytes(z)) + (m == null ? 0 : bytes(m));
+    }
+
+    private static long bytes(INDArray[] group) {
+      long b = 0;
+      for (INDArray a : group) {
+        b += a.length() * a.dataType().width();
+      }
+      return b;
+    }
+  }
+
+  @Override
+  public LactForwardPass forward(LactSpec spec, LactInputs in) {
+    in.checkAgainst(spec);
+    LactSchedule schedule = LactSchedule.of(spec, in.seqLen());
+    OpInputs x = OpInputs.of(in, dt);
+    INDArray[] rho = {Renorm.rowNorms(x.w()[0]), Renorm.rowNorms(x.w()[1]), Renorm.rowNorms(x.w()[2])};
+    State s = new State(x.w(), x.w(), spec.momentum() ? zerosLike(x.w()) : null);
+    List<State> versions = new ArrayList<>();
+    versions.add(s);
+    INDArray out = Nd4j.create(dt, in.n(), in.seqLen(), in.dIn());
+    for (LactSchedule.Step step : schedule.steps()) {
+      try (MemoryWorkspace ws = StepWorkspace.open()) {
+        if (step.kind() == LactSchedule.Kind.APPLY) {
+          OpInputs.rows(out, step).assign(SwiGlu.apply(s.w(), OpInputs.block(x.q(), step)));
+        } else {
+          s = update(spec, s, rho, x, step).detached();
+          versions.add(s);
+        }
+      }
+    }
+    return new Nd4jPass(spec, x, schedule, Nd4jTensors.toHost(out), rho, versions, this);
+  }
+
+  private static State update(LactSpec spec, State s, INDArray[] rho, OpInputs x, LactSchedule.Step step) {
+    INDArray[] p = SwiGlu.deltas(s.w(), x.chunk(step));
+    INDArray beta = spec.momentum() ? x.beta(step) : null;
+    INDArray[] z = new INDArray[3];
+    INDArray[] w = new INDArray[3];
+    for (int j = 0; j < 3; j++) {
+      if (spec.momentum()) {
+        p[j].addi(s.m()[j].mul(beta));
+      }
+      INDArray n = spec.muon() ? NewtonSchulz.forward(p[j], spec.nsSchedule()) : p[j];
+      INDArray base = spec.norm() == NormPlacement.POSTNORM ? s.w()[j] : s.z()[j];
+      z[j] = base.add(n);
+      w[j] = Renorm.forward(z[j], rho[j]);
+    }
+    return new State(w, z, spec.momentum() ? p : null);
+  }
+
+  @Override
+  public LactGradients backward(LactForwardPass pass, HostTensor dOut) {
+    Nd4jPass p = Nd4jPass.check(pass, this, dOut);
+    return new Backward(p, Nd4jTensors.toNd4j(dOut, dt)).run();
+  }
+
+  /**
+   * One backward pass. It carries the gradients of the current state ({@code gw} for the weights,
+   * {@code gz} for the pre-norm accumulators, {@code gm} for the momentum buffers) from the last
+   * step to the first, in two sets of buffers allocated outside the step workspace and swapped
+   * after each update.
+   */
+  private static final class Backward {
+    final Nd4jPass p;
+    final OpInputs x;
+    final INDArray dOut;
+    INDArray[] gw;
+    INDArray[] gz;
+    INDArray[] gm;
+    INDArray[] gwPrev;
+    INDArray[] gzPrev;
+    INDArray[] gmPrev;
+    final INDArray[] gRho = new INDArray[3];
+    final INDArray gq;
+    final INDArray gk;
+    final INDArray gv;
+    final INDArray[] gEta = new INDArray[3];
+    final INDArray gMomentum;
+
+    Backward(Nd4jPass p, INDArray dOut) {
+      this.p = p;
+      this.x = p.inputs;
+      this.dOut = dOut;
+      gw = zerosLike(x.w());
+      gz = zerosLike(x.w());
+      gm = zerosLike(x.w());
+      gwPrev = zerosLike(x.w());
+      gzPrev = zerosLike(x.w());
+      gmPrev = zerosLike(x.w());
+      for (int j = 0; j < 3; j++) {
+        gRho[j] = Nd4j.zerosLike(p.rho[j]);
+        gEta[j] = Nd4j.zerosLike(x.eta()[j]);
+      }
+      gq = Nd4j.zerosLike(x.q());
+      gk = Nd4j.zerosLike(x.k());
+      gv = Nd4j.zerosLike(x.v());
+      gMomentum = p.spec.momentum() ? Nd4j.zerosLike(x.mask()) : null;
+    }
+
+    LactGradients run() {
+      List<LactSchedule.Step> steps = p.schedule.steps();
+      for (int i = steps.size() - 1; i >= 0; i--) {
+        LactSchedule.Step step = steps.get(i);
+        State s = p.versions().get(step.version());
+        try (MemoryWorkspace ws = StepWorkspace.open()) {
+          if (step.kind() == LactSchedule.Kind.APPLY) {
+            INDArray g = SwiGlu.applyBackward(s.w(), OpInputs.block(x.q(), step),
+                OpInputs.block(dOut, step), gw);
+            OpInputs.rows(gq, step).addi(g);
+          } else {
+            updateBackward(step, s, p.versions().get(step.version() + 1));
+          }
+        }
+      }
+      INDArray[] gInit = new INDArray[3];
+      for (int j = 0; j < 3; j++) {
+        gInit[j] = gw[j].add(gz[j]).addi(Renorm.rowNormBackward(x.w()[j], p.rho[j], gRho[j]));
+      }
+      return new LactGradients(host(gInit[0]), host(gInit[1]), host(gInit[2]), host(gq), host(gk),
+          host(gv), host(gEta[0]), host(gEta[1]), host(gEta[2]),
+          gMomentum == null ? null : host(gMomentum));
+    }
+
+    /**
+     * Backward of the update from {@code s} to {@code next}: turns the gradients of {@code next}
+     * into those of {@code s}, and adds the chunk's input gradients.
+     */
+    private void updateBackward(LactSchedule.Step step, State s, State next) {
+      LactSpec spec = p.spec;
+      SwiGlu.Chunk chunk = x.chunk(step);
+      // the pre-Muon update P: saved as the momentum buffer, else recomputed
+      INDArray[] pre = spec.muon() && !spec.momentum() ? SwiGlu.deltas(s.w(), chunk) : next.m();
+      INDArray beta = spec.momentum() ? x.beta(step) : null;
+      INDArray gBeta = spec.momentum() ? Nd4j.zerosLike(beta) : null;
+      INDArray[] gd = new INDArray[3];
+      for (int j = 0; j < 3; j++) {
+        gwPrev[j].assign(0.0);
+        gzPrev[j].assign(0.0);
+        INDArray g = Renorm.backward(next.z()[j], p.rho[j], gw[j], gRho[j]).addi(gz[j]);
+        (spec.norm() == NormPlacement.POSTNORM ? gwPrev : gzPrev)[j].assign(g);
+        INDArray gp = spec.muon() ? NewtonSchulz.backward(pre[j], g, spec.nsSchedule()) : g;
+        if (spec.momentum()) {
+          gp = gp.add(gm[j]); // the buffer this update wrote feeds the next update
+          gmPrev[j].assign(gp.mul(beta));
+          gBeta.addi(gp.mul(s.m()[j]).sum(true, 1, 2));
+        }
+        gd[j] = gp;
+      }
+      SwiGlu.ChunkGrads cg = SwiGlu.deltasBackward(s.w(), chunk, gd, gwPrev);
+      OpInputs.rows(gk, step).addi(cg.k());
+      OpInputs.rows(gv, step).addi(cg.v());
+      INDArray maskC = OpInputs.block(x.mask(), step);
+      for (int j = 0; j < 3; j++) {
+        OpInputs.rows(gEta[j], step).addi(cg.eta()[j].muli(maskC));
+      }
+      if (gMomentum != null) {
+        OpInputs.rows(gMomentum, step).addi(maskC.mul(gBeta.divi(x.writers(step))));
+      }
+      INDArray[] t = gw;
+      gw = gwPrev;
+      gwPrev = t;
+      t = gz;
+      gz = gzPrev;
+      gzPrev = t;
+      t = gm;
+      gm = gmPrev;
+      gmPrev = t;
+    }
+  }
+
+  private static HostTensor host(INDArray a) {
+    return Nd4jTensors.toHost(a);
+  }
+
+  static INDArray[] zerosLike(INDArray[] as) {
+    return new INDArray[] {Nd4j.zerosLike(as[0]), Nd4j.zerosLike(as[1]), Nd4j.zerosLike(as[2])};
+  }
+
+  @Override
+  public HostTensor newtonSchulz(HostTensor g, NewtonSchulzSchedule schedule) {
+    checkBatch("g", g);
+    return host(NewtonSchulz.forward(Nd4jTensors.toNd4j(g, dt), schedule));
+  }
+
+  @Override
+  public HostTensor newtonSchulzBackward(HostTensor g, HostTensor dX, NewtonSchulzSchedule schedule) {
+    checkBatch("g", g);
+    checkBatch("dX", dX);
+    if (!dX.sameShape(g)) {
+      throw new IllegalArgumentException("dX: expected shape " + g.shapeString() + ", got " + dX.shapeString());
+    }
+    return host(NewtonSchulz.backward(Nd4jTensors.toNd4j(g, dt), Nd4jTensors.toNd4j(dX, dt), schedule));
+  }
+
+  private static void checkBatch(String name, HostTensor t) {
+    if (t.rank() != 3) {
+      throw new IllegalArgumentException(name + ": expected rank 3 [b, rows, cols], got " + t.shapeString());
+    }
+    if (t.firstNonFinite() >= 0) {
+      throw new IllegalArgumentException(name + ": contains a non-finite value");
+    }
+  }
+}

@@ -1,0 +1,37 @@
+package org.lactspark.kernel.nd4j;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * silu and its first two derivatives from one sigmoid, each as a few whole-array ND4J ops:
+ * {@code s = sigmoid(a)}, {@code silu = a s}, {@code silu' = s (1 + a (1 - s))},
+ * {@code silu'' = s (1 - s) (2 + a (1 - 2 s))}.
+ */
+final class Silu {
+  final INDArray sig;
+  final INDArray value;
+  final INDArray prime;
+
+  private Silu(INDArray sig, INDArray value, INDArray prime) {
+    this.sig = sig;
+    this.value = value;
+    this.prime = prime;
+  }
+
+  static Silu of(INDArray a) {
+    INDArray sig = Nd4j.createUninitialized(a.dataType(), a.shape());
+    Nd4j.exec(new Sigmoid(a, sig));
+    INDArray value = a.mul(sig);
+    INDArray prime = sig.rsub(1.0).muli(value).addi(sig);
+    return new Silu(sig, value, prime);
+  }
+
+  /** silu'' of the same input {@code a}. */
+  INDArray second(INDArray a) {
+    INDArray oneMinus = sig.rsub(1.0);
+    INDArray inner = sig.mul(-2.0).addi(1.0).muli(a).addi(2.0);
+    return inner.muli(oneMinus).muli(sig);
+  }
+}
