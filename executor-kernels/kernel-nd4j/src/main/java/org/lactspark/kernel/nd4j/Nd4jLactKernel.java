@@ -41,6 +41,15 @@ final class Nd4jLactKernel implements LactKernel {
    * were renormalised from (pre-norm's accumulators), and the momentum buffers (or null).
    */
   record State(INDArray[] w, INDArray[] z, INDArray[] m) {
+    /** Frees every array of this state. */
+    void close() {
+      Nd4jTensors.close(w);
+      Nd4jTensors.close(z);
+      if (m != null) {
+        Nd4jTensors.close(m);
+      }
+    }
+
     /** A copy outside any workspace, to outlive the step that computed it. */
     State detached() {
       return new State(detach(w), detach(z), m == null ? null : detach(m));
@@ -84,21 +93,25 @@ final class Nd4jLactKernel implements LactKernel {
         }
       }
     }
-    return new Nd4jPass(spec, x, schedule, Nd4jTensors.toHost(out), rho, versions, this);
+    HostTensor result = Nd4jTensors.toHost(out);
+    Nd4jTensors.close(out);
+    return new Nd4jPass(spec, x, schedule, result, rho, versions, this);
   }
 
   private static State update(LactSpec spec, State s, INDArray[] rho, OpInputs x, LactSchedule.Step step) {
     INDArray[] p = SwiGlu.deltas(s.w(), x.chunk(step));
-    INDArray beta = spec.momentum() ? x.beta(step) : null;
+    if (spec.momentum()) {
+      INDArray beta = x.beta(step);
+      for (int j = 0; j < 3; j++) {
+        p[j].addi(s.m()[j].mul(beta));
+      }
+    }
+    INDArray[] n = spec.muon() ? NewtonSchulz.forwardAll(p, spec.nsSchedule()) : p;
     INDArray[] z = new INDArray[3];
     INDArray[] w = new INDArray[3];
     for (int j = 0; j < 3; j++) {
-      if (spec.momentum()) {
-        p[j].addi(s.m()[j].mul(beta));
-      }
-      INDArray n = spec.muon() ? NewtonSchulz.forward(p[j], spec.nsSchedule()) : p[j];
       INDArray base = spec.norm() == NormPlacement.POSTNORM ? s.w()[j] : s.z()[j];
-      z[j] = base.add(n);
+      z[j] = base.add(n[j]);
       w[j] = Renorm.forward(z[j], rho[j]);
     }
     return new State(w, z, spec.momentum() ? p : null);
@@ -107,7 +120,9 @@ final class Nd4jLactKernel implements LactKernel {
   @Override
   public LactGradients backward(LactForwardPass pass, HostTensor dOut) {
     Nd4jPass p = Nd4jPass.check(pass, this, dOut);
-    return new Backward(p, Nd4jTensors.toNd4j(dOut, dt)).run();
+    try (MemoryWorkspace ws = CallWorkspace.open()) {
+      return new Backward(p, Nd4jTensors.toNd4j(dOut, dt)).run();
+    }
   }
 
   /**
@@ -172,9 +187,14 @@ final class Nd4jLactKernel implements LactKernel {
       for (int j = 0; j < 3; j++) {
         gInit[j] = gw[j].add(gz[j]).addi(Renorm.rowNormBackward(x.w()[j], p.rho[j], gRho[j]));
       }
-      return new LactGradients(host(gInit[0]), host(gInit[1]), host(gInit[2]), host(gq), host(gk),
-          host(gv), host(gEta[0]), host(gEta[1]), host(gEta[2]),
+      LactGradients grads = new LactGradients(host(gInit[0]), host(gInit[1]), host(gInit[2]),
+          host(gq), host(gk), host(gv), host(gEta[0]), host(gEta[1]), host(gEta[2]),
           gMomentum == null ? null : host(gMomentum));
+      for (INDArray[] group : List.of(gInit, gw, gz, gm, gwPrev, gzPrev, gmPrev, gRho, gEta)) {
+        Nd4jTensors.close(group);
+      }
+      Nd4jTensors.close(gq, gk, gv, gMomentum, dOut);
+      return grads;
     }
 
     /**
@@ -188,19 +208,20 @@ final class Nd4jLactKernel implements LactKernel {
       INDArray[] pre = spec.muon() && !spec.momentum() ? SwiGlu.deltas(s.w(), chunk) : next.m();
       INDArray beta = spec.momentum() ? x.beta(step) : null;
       INDArray gBeta = spec.momentum() ? Nd4j.zerosLike(beta) : null;
-      INDArray[] gd = new INDArray[3];
+      INDArray[] gzs = new INDArray[3];
       for (int j = 0; j < 3; j++) {
         gwPrev[j].assign(0.0);
         gzPrev[j].assign(0.0);
-        INDArray g = Renorm.backward(next.z()[j], p.rho[j], gw[j], gRho[j]).addi(gz[j]);
-        (spec.norm() == NormPlacement.POSTNORM ? gwPrev : gzPrev)[j].assign(g);
-        INDArray gp = spec.muon() ? NewtonSchulz.backward(pre[j], g, spec.nsSchedule()) : g;
-        if (spec.momentum()) {
-          gp = gp.add(gm[j]); // the buffer this update wrote feeds the next update
-          gmPrev[j].assign(gp.mul(beta));
-          gBeta.addi(gp.mul(s.m()[j]).sum(true, 1, 2));
+        gzs[j] = Renorm.backward(next.z()[j], p.rho[j], gw[j], gRho[j]).addi(gz[j]);
+        (spec.norm() == NormPlacement.POSTNORM ? gwPrev : gzPrev)[j].assign(gzs[j]);
+      }
+      INDArray[] gd = spec.muon() ? NewtonSchulz.backwardAll(pre, gzs, spec.nsSchedule()) : gzs;
+      if (spec.momentum()) {
+        for (int j = 0; j < 3; j++) {
+          gd[j].addi(gm[j]); // the buffer this update wrote feeds the next update
+          gmPrev[j].assign(gd[j].mul(beta));
+          gBeta.addi(gd[j].mul(s.m()[j]).sum(true, 1, 2));
         }
-        gd[j] = gp;
       }
       SwiGlu.ChunkGrads cg = SwiGlu.deltasBackward(s.w(), chunk, gd, gwPrev);
       OpInputs.rows(gk, step).addi(cg.k());

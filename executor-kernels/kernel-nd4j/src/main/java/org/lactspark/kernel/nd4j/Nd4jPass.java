@@ -65,6 +65,17 @@ final class Nd4jPass implements LactForwardPass {
 
   @Override
   public void close() {
+    if (versions == null) {
+      return;
+    }
+    for (Nd4jLactKernel.State s : versions.subList(1, versions.size())) {
+      s.close();
+    }
+    if (versions.get(0).m() != null) {
+      Nd4jTensors.close(versions.get(0).m());
+    }
+    Nd4jTensors.close(rho);
+    inputs.close();
     versions = null;
   }
 }

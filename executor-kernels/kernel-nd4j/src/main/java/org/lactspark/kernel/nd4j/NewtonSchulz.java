@@ -5,96 +5,127 @@ import java.util.List;
 import org.lactspark.kernel.NewtonSchulzSchedule;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Batched Newton-Schulz over {@code [n, rows, cols]} (lact-spec 1.7): tall matrices are transposed
  * so the iteration runs on the wide side, each matrix is divided by its Frobenius norm plus 1e-7,
  * then {@code A = X X^T; B = b A + c A A; X <- a X + B X} per schedule step.
+ *
+ * <p>The three updates of one chunk share one wide shape ({@code min(dIn, dH) x max(dIn, dH)}:
+ * W1's update is the transpose shape of W0's and W2's), so {@link #forwardAll} and {@link
+ * #backwardAll} run them as one batch of {@code 3n} matrices; the scalar terms ride on the matrix
+ * products' {@code alpha} and {@code beta} instead of separate elementwise passes.
  */
 final class NewtonSchulz {
   static final double EPS = 1e-7;
 
   private NewtonSchulz() {}
 
+  /** NS of one batch. */
   static INDArray forward(INDArray g, NewtonSchulzSchedule schedule) {
-    if (g.dataType() != org.nd4j.linalg.api.buffer.DataType.DOUBLE && Boolean.getBoolean("lact.ns64")) {
-      return forward(g.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE), schedule).castTo(g.dataType());
+    return forwardAll(new INDArray[] {g}, schedule)[0];
+  }
+
+  /** Gradient of {@code sum(forward(g) * gOut)} for one batch. */
+  static INDArray backward(INDArray g, INDArray gOut, NewtonSchulzSchedule schedule) {
+    return backwardAll(new INDArray[] {g}, new INDArray[] {gOut}, schedule)[0];
+  }
+
+  /** NS of several batches whose wide shapes agree, as one batch. */
+  static INDArray[] forwardAll(INDArray[] gs, NewtonSchulzSchedule schedule) {
+    List<INDArray> xs = iterates(stackWide(gs), schedule, null, null);
+    return unstack(xs.get(xs.size() - 1), gs);
+  }
+
+  /** Gradients for several batches whose wide shapes agree, as one batch. */
+  static INDArray[] backwardAll(INDArray[] gs, INDArray[] gOuts, NewtonSchulzSchedule schedule) {
+    INDArray y = stackWide(gs);
+    List<INDArray> as = new ArrayList<>();
+    List<INDArray> bs = new ArrayList<>();
+    List<INDArray> xs = iterates(y, schedule, as, bs);
+    INDArray gx = stackWide(gOuts);
+    List<NewtonSchulzSchedule.Step> steps = schedule.steps();
+    for (int k = steps.size() - 1; k >= 0; k--) {
+      gx = stepBackward(steps.get(k), xs.get(k), as.get(k), bs.get(k), gx);
     }
-    List<INDArray> xs = iterates(g, schedule);
-    INDArray x = xs.get(xs.size() - 1);
-    return isTall(g) ? x.permute(0, 2, 1).dup('c') : x;
+    return unstack(normalisationBackward(y, gx), gs);
   }
 
-  private static boolean isTall(INDArray g) {
-    return g.size(1) > g.size(2);
+  /**
+   * Backward of {@code X' = a X + B X}, {@code B = b A + c A A}, {@code A = X X^T}: returns the
+   * gradient for {@code X} given the gradient {@code gx} for {@code X'}.
+   */
+  private static INDArray stepBackward(
+      NewtonSchulzSchedule.Step s, INDArray x, INDArray a, INDArray b, INDArray gx) {
+    INDArray gb = Bmm.mul(gx, false, x, true);
+    INDArray gPrev = gx.dup('c');
+    Bmm.gemm(b, true, gx, false, gPrev, 1.0, s.a());
+    INDArray ga = gb.dup('c');
+    Bmm.gemm(gb, false, a, true, ga, s.c(), s.b());
+    Bmm.gemm(a, true, gb, false, ga, s.c(), 1.0);
+    Bmm.gemm(ga.addi(ga.permute(0, 2, 1).dup('c')), false, x, false, gPrev, 1.0, 1.0);
+    return gPrev;
   }
 
-  private static INDArray wide(INDArray t, boolean tall) {
-    return tall ? t.permute(0, 2, 1).dup('c') : t;
+  /** Backward of {@code X_0 = Y / (|Y| + eps)}. */
+  private static INDArray normalisationBackward(INDArray y, INDArray gx) {
+    INDArray f = y.norm2(true, 1, 2);
+    INDArray den = f.add(EPS);
+    INDArray dot = gx.mul(y).sum(true, 1, 2);
+    INDArray coef = dot.divi(den.mul(den).muli(Nd4jMath.safe(f)));
+    return gx.divi(den).subi(y.mul(coef));
   }
 
-  /** Frobenius norm of each matrix, {@code [n, 1, 1]}. */
-  private static INDArray frobenius(INDArray y) {
-    return y.norm2(true, 1, 2);
-  }
-
-  /** X_0 and every iterate after it, all wide. */
-  private static List<INDArray> iterates(INDArray g, NewtonSchulzSchedule schedule) {
-    INDArray y = wide(g, isTall(g));
+  /**
+   * X_0 and every iterate after it. When {@code as} and {@code bs} are given, each step's
+   * {@code A} and {@code B} are kept there for the backward.
+   */
+  private static List<INDArray> iterates(
+      INDArray y, NewtonSchulzSchedule schedule, List<INDArray> as, List<INDArray> bs) {
     List<INDArray> xs = new ArrayList<>();
-    INDArray x = y.div(frobenius(y).addi(EPS));
+    INDArray x = y.div(y.norm2(true, 1, 2).addi(EPS));
     xs.add(x);
     for (NewtonSchulzSchedule.Step s : schedule.steps()) {
       INDArray a = Bmm.mul(x, false, x, true);
-      INDArray b = Bmm.mul(a, false, a, false).muli(s.c()).addi(a.muli(s.b()));
-      INDArray next = x.mul(s.a());
-      Bmm.gemm(b, false, x, false, next, 1.0, 1.0);
+      INDArray b = a.dup('c');
+      Bmm.gemm(a, false, a, false, b, s.c(), s.b());
+      INDArray next = x.dup('c');
+      Bmm.gemm(b, false, x, false, next, 1.0, s.a());
+      if (as != null) {
+        as.add(a);
+        bs.add(b);
+      }
       x = next;
       xs.add(x);
     }
     return xs;
   }
 
-  /** The gradient with respect to {@code g} of {@code sum(forward(g) * gOut)}. */
-  static INDArray backward(INDArray g, INDArray gOut, NewtonSchulzSchedule schedule) {
-    if (g.dataType() != org.nd4j.linalg.api.buffer.DataType.DOUBLE && Boolean.getBoolean("lact.ns64")) {
-      org.nd4j.linalg.api.buffer.DataType d = org.nd4j.linalg.api.buffer.DataType.DOUBLE;
-      return backward(g.castTo(d), gOut.castTo(d), schedule).castTo(g.dataType());
-    }
-    boolean tall = isTall(g);
-    INDArray y = wide(g, tall);
-    List<INDArray> xs = iterates(g, schedule);
-    INDArray gx = tall ? wide(gOut, true) : gOut.dup();
-    List<NewtonSchulzSchedule.Step> steps = schedule.steps();
-    for (int k = steps.size() - 1; k >= 0; k--) {
-      NewtonSchulzSchedule.Step s = steps.get(k);
-      INDArray x = xs.get(k);
-      INDArray a = Bmm.mul(x, false, x, true);
-      INDArray b = Bmm.mul(a, false, a, false).muli(s.c()).addi(a.mul(s.b()));
-      // X' = a X + B X: dB = dX' X^T, dX = a dX' + B^T dX'
-      INDArray gb = Bmm.mul(gx, false, x, true);
-      INDArray gPrev = gx.mul(s.a());
-      Bmm.gemm(b, true, gx, false, gPrev, 1.0, 1.0);
-      // B = b A + c A A: dA = b dB + c (dB A^T + A^T dB)
-      INDArray ga = gb.mul(s.b());
-      Bmm.gemm(gb, false, a, true, ga, s.c(), 1.0);
-      Bmm.gemm(a, true, gb, false, ga, s.c(), 1.0);
-      // A = X X^T: dX += (dA + dA^T) X
-      INDArray sym = ga.add(ga.permute(0, 2, 1));
-      Bmm.gemm(sym, false, x, false, gPrev, 1.0, 1.0);
-      gx = gPrev;
-    }
-    // X_0 = Y / (|Y| + eps): dY = dX / den - <dX, Y> / (den^2 |Y|) Y
-    INDArray f = frobenius(y);
-    INDArray den = f.add(EPS);
-    INDArray dot = gx.mul(y).sum(true, 1, 2);
-    INDArray coef = dot.divi(den.mul(den).muli(Nd4jMath.safe(f)));
-    INDArray gy = gx.div(den).subi(y.mul(coef));
-    return tall ? gy.permute(0, 2, 1).dup('c') : gy;
+  private static boolean isTall(INDArray g) {
+    return g.size(1) > g.size(2);
   }
 
-  /** A fresh {@code [n, rows, cols]} array in the dtype of {@code like}. */
-  static INDArray zerosLike(INDArray like) {
-    return Nd4j.zerosLike(like);
+  /** The batches, each made wide, concatenated along the batch axis. */
+  private static INDArray stackWide(INDArray[] gs) {
+    INDArray[] wide = new INDArray[gs.length];
+    for (int i = 0; i < gs.length; i++) {
+      wide[i] = isTall(gs[i]) ? gs[i].permute(0, 2, 1).dup('c') : gs[i];
+    }
+    return wide.length == 1 ? wide[0].dup('c') : Nd4j.concat(0, wide);
+  }
+
+  /** Splits a stacked result back into batches shaped like {@code like}. */
+  private static INDArray[] unstack(INDArray stacked, INDArray[] like) {
+    INDArray[] out = new INDArray[like.length];
+    long offset = 0;
+    for (int i = 0; i < like.length; i++) {
+      long n = like[i].size(0);
+      INDArray part = like.length == 1 ? stacked
+          : stacked.get(NDArrayIndex.interval(offset, offset + n), NDArrayIndex.all(), NDArrayIndex.all());
+      out[i] = isTall(like[i]) ? part.permute(0, 2, 1).dup('c') : part.dup('c');
+      offset += n;
+    }
+    return out;
   }
 }

@@ -32,6 +32,13 @@ record OpInputs(INDArray[] w, INDArray q, INDArray k, INDArray v, INDArray[] eta
         Nd4jTensors.toNd4j(in.v(), dt), eta, mask, mm);
   }
 
+  /** Frees every array. */
+  void close() {
+    Nd4jTensors.close(w);
+    Nd4jTensors.close(eta);
+    Nd4jTensors.close(q, k, v, mask, maskedMomentum);
+  }
+
   /** Tokens {@code [start, end)} of a {@code [n, L, d]} array, as a view. */
   static INDArray rows(INDArray t, LactSchedule.Step step) {
     return t.get(NDArrayIndex.all(), NDArrayIndex.interval(step.start(), step.end()), NDArrayIndex.all());
