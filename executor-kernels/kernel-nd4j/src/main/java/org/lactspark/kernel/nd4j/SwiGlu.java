@@ -1,5 +1,6 @@
 package org.lactspark.kernel.nd4j;
 
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -60,13 +61,18 @@ final class SwiGlu {
     }
   }
 
-  /** The three updates {@code dW0 [n, dH, dIn]}, {@code dW1 [n, dIn, dH]}, {@code dW2 [n, dH, dIn]}. */
-  static INDArray[] deltas(INDArray[] w, Chunk c) {
+  /**
+   * The three updates {@code dW0 [n, dH, dIn]}, {@code dW1 [n, dIn, dH]}, {@code dW2 [n, dH, dIn]},
+   * with their products computed and returned in {@code type} (see {@link Nd4jLactKernel} on why
+   * Muon needs them in float64).
+   */
+  static INDArray[] deltas(INDArray[] w, Chunk c, DataType type) {
     Inner in = Inner.of(w, c);
+    INDArray k = c.k().castTo(type);
     return new INDArray[] {
-      Bmm.mul(in.ga(), true, c.k().mul(c.eta()[0]), false),
-      Bmm.mul(c.v(), true, in.h().mul(c.eta()[1]), false),
-      Bmm.mul(in.gu(), true, c.k().mul(c.eta()[2]), false)
+      Bmm.mul(in.ga().castTo(type), true, k.mul(c.eta()[0].castTo(type)), false),
+      Bmm.mul(c.v().castTo(type), true, in.h().castTo(type).muli(c.eta()[1].castTo(type)), false),
+      Bmm.mul(in.gu().castTo(type), true, k.mul(c.eta()[2].castTo(type)), false)
     };
   }
 

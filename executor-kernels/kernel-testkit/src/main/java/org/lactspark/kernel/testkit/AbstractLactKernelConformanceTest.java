@@ -1,0 +1,257 @@
+package org.lactspark.kernel.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.lactspark.kernel.testkit.TensorAssert.assertClose;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.lactspark.kernel.DType;
+import org.lactspark.kernel.HostTensor;
+import org.lactspark.kernel.LactForwardPass;
+import org.lactspark.kernel.LactGradients;
+import org.lactspark.kernel.LactInputs;
+import org.lactspark.kernel.LactKernel;
+import org.lactspark.kernel.LactSpec;
+import org.lactspark.kernel.NewtonSchulzSchedule;
+import org.lactspark.kernel.NormPlacement;
+import org.lactspark.kernel.golden.ConformanceRunner;
+import org.lactspark.kernel.golden.GoldenCases;
+import org.lactspark.kernel.golden.Tolerances;
+
+/**
+ * The conformance suite of a kernel backend: extend it and implement {@link #backend()}. It checks
+ * the golden vectors of the official implementation (through the same runner as the {@code
+ * conformance} command), agreement with the float64 reference on shapes and options the fixtures do
+ * not cover, finite-difference gradients, the invariants of {@link AbstractLactInvariantsTest} and
+ * the handling of bad input. Precisions the backend does not declare are skipped, saying so.
+ */
+public abstract class AbstractLactKernelConformanceTest extends AbstractLactInvariantsTest {
+  private static final List<String> INPUTS = GoldenCases.LACT_INPUTS;
+
+  static Stream<Path> goldenCases() throws IOException {
+    return GoldenCases.list(Fixtures.lactOp()).stream();
+  }
+
+  @ParameterizedTest(name = "golden {0} in float64")
+  @MethodSource("goldenCases")
+  void goldenVectorsFloat64(Path dir) {
+    golden(dir, DType.FLOAT64);
+  }
+
+  @ParameterizedTest(name = "golden {0} in float32")
+  @MethodSource("goldenCases")
+  void goldenVectorsFloat32(Path dir) {
+    golden(dir, DType.FLOAT32);
+  }
+
+  @ParameterizedTest(name = "golden {0} in bfloat16")
+  @MethodSource("goldenCases")
+  void goldenVectorsBfloat16(Path dir) {
+    golden(dir, DType.BFLOAT16);
+  }
+
+  private void golden(Path dir, DType t) {
+    kernel(t);
+    ConformanceRunner.CaseResult r = new ConformanceRunner(backend(), t).run(dir);
+    assertTrue(r.passed(), () -> r.error() != null ? r.error()
+        : r.tensors().stream().filter(x -> !x.passed()).map(x -> x.tensor() + ": " + x.failure())
+            .collect(Collectors.joining("; ")));
+  }
+
+  /**
+   * Options and shapes: d_h != d_in both ways; L < C, L = C, L = kC, L = kC + 1; one instance and
+   * several; every switch; both norm placements; both modes; write masks.
+   */
+  static Stream<Arguments> cases() {
+    List<Arguments> list = new ArrayList<>();
+    LactSpec[] specs = {
+      LactSpec.blockCausal(8, false, false),
+      LactSpec.blockCausal(8, false, true),
+      LactSpec.blockCausal(8, true, false),
+      LactSpec.blockCausal(8, true, true),
+      LactSpec.blockCausal(8, true, true).withNorm(NormPlacement.PRENORM),
+      LactSpec.blockCausal(8, false, true).withNorm(NormPlacement.PRENORM),
+      LactSpec.bidirectional(true, NewtonSchulzSchedule.LM_FIVE_STEP),
+      LactSpec.bidirectional(true, NewtonSchulzSchedule.fixed(5)),
+    };
+    int[][] shapes = {
+      // n, dIn, dH, L, masked
+      {2, 6, 9, 29, 0}, {1, 9, 6, 24, 0}, {3, 6, 6, 5, 0}, {2, 6, 6, 8, 0}, {1, 5, 7, 17, 1},
+    };
+    long seed = 100;
+    for (LactSpec s : specs) {
+      for (int[] sh : shapes) {
+        list.add(Arguments.of(describe(s, sh), s, sh, seed++));
+      }
+    }
+    return list.stream();
+  }
+
+  private static String describe(LactSpec s, int[] sh) {
+    return String.format(java.util.Locale.ROOT, "%s %s C=%d muon=%b momentum=%b n=%d dIn=%d dH=%d L=%d%s",
+        s.mode(), s.norm(), s.chunkSize(), s.muon(), s.momentum(), sh[0], sh[1], sh[2], sh[3],
+        sh[4] == 1 ? " masked" : "");
+  }
+
+  /** The inputs of a case; masked cases drop a few writers (padding / non-writer views). */
+  private static LactInputs caseInputs(LactSpec s, int[] sh, long seed) {
+    LactInputs in = inputs(seed, sh[0], sh[1], sh[2], sh[3], s.momentum(), 0.05);
+    boolean masked = sh[4] == 1 || s.mode() == org.lactspark.kernel.LactMode.BIDIRECTIONAL;
+    if (!masked) {
+      return in;
+    }
+    HostTensor mask = filled(1.0, sh[0], sh[3]);
+    for (int t = 2; t < sh[3]; t += 3) {
+      mask.data()[t] = 0;
+    }
+    return in.withWriteMask(mask);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void agreesWithTheReferenceInEveryPrecision(String name, LactSpec s, int[] sh, long seed) {
+    LactInputs in = caseInputs(s, sh, seed);
+    HostTensor dOut = upstream(seed, in);
+    HostTensor refOut = OpRunner.forward(REFERENCE, s, in);
+    LactGradients ref = OpRunner.gradients(REFERENCE, s, in, dOut);
+    for (DType t : backend().supportedDTypes()) {
+      double tol = Tolerances.relative(t, Double.NaN, false);
+      LactKernel k = backend().kernel(t);
+      assertClose(refOut, OpRunner.forward(k, s, in), tol, t + " output (seed " + seed + ")");
+      LactGradients g = OpRunner.gradients(k, s, in, dOut);
+      for (String x : INPUTS) {
+        if (ref.byName(x) != null) {
+          HostTensor mine = g.byName(x);
+          if (ref.byName(x).maxAbs() == 0) {
+            assertTrue(mine.maxAbs() <= Tolerances.ZERO_ABS, t + " grad_" + x + " must be zero");
+          } else {
+            assertClose(ref.byName(x), mine, tol, t + " grad_" + x + " (seed " + seed + ")");
+          }
+        }
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "finite differences: {0}")
+  @MethodSource("cases")
+  void gradientsMatchFiniteDifferences(String name, LactSpec s, int[] sh, long seed) {
+    LactKernel k = f64();
+    LactInputs in = OpRunner.copy(caseInputs(s, sh, seed));
+    HostTensor dOut = upstream(seed, in);
+    LactGradients g = OpRunner.gradients(k, s, in, dOut);
+    for (String x : INPUTS) {
+      HostTensor t = OpRunner.input(in, x);
+      if (t == null) {
+        continue;
+      }
+      double err = FiniteDifference.directional(t, g.byName(x), unused -> OpRunner.loss(k, s, in, dOut),
+          1e-5, seed * 31 + x.hashCode(), null, 1e-4);
+      assertTrue(err < 1e-6, "grad_" + x + ": finite-difference disagreement " + err + " (seed " + seed + ")");
+    }
+  }
+
+  @ParameterizedTest(name = "Newton-Schulz agrees with the reference in {0}")
+  @EnumSource(DType.class)
+  void newtonSchulzAgreesWithTheReference(DType t) {
+    LactKernel k = kernel(t);
+    for (int[] shape : new int[][] {{3, 5, 9}, {2, 9, 5}, {1, 7, 7}}) {
+      HostTensor g = new org.lactspark.kernel.synth.SyntheticLactInputs(shape[1] * 10L).normal(shape);
+      HostTensor dx = new org.lactspark.kernel.synth.SyntheticLactInputs(shape[2] * 7L).normal(shape);
+      double tol = Tolerances.relative(t, Double.NaN, true);
+      NewtonSchulzSchedule s = NewtonSchulzSchedule.LM_FIVE_STEP;
+      assertClose(REFERENCE.newtonSchulz(g, s), k.newtonSchulz(g, s), tol, "NS " + java.util.Arrays.toString(shape));
+      assertClose(REFERENCE.newtonSchulzBackward(g, dx, s), k.newtonSchulzBackward(g, dx, s), tol,
+          "NS backward " + java.util.Arrays.toString(shape));
+    }
+  }
+
+  // ---------------------------------------------------------------- bad input
+
+  @Test
+  void misshapenInputIsRejectedNamingTheArgument() {
+    LactInputs ok = inputs(1, 2, 4, 6, 10, true, 0.05);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new LactInputs(ok.w0(),
+        ok.w1(), ok.w2(), ok.q(), HostTensor.zeros(2, 9, 4), ok.v(), ok.lr0(), ok.lr1(), ok.lr2(), ok.momentum(), null));
+    assertTrue(e.getMessage().startsWith("k:"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> new LactInputs(ok.w0(), ok.w0(), ok.w2(), ok.q(),
+        ok.k(), ok.v(), ok.lr0(), ok.lr1(), ok.lr2(), ok.momentum(), null));
+    assertTrue(e.getMessage().startsWith("w1:"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> new LactInputs(ok.w0(), ok.w1(), ok.w2(), ok.q(),
+        ok.k(), ok.v(), ok.lr0(), ok.lr1(), HostTensor.zeros(2, 10, 2), ok.momentum(), null));
+    assertTrue(e.getMessage().startsWith("lr2:"), e.getMessage());
+  }
+
+  @Test
+  void nonFiniteInputIsRejectedNamingTheArgument() {
+    LactInputs ok = inputs(2, 1, 4, 4, 10, true, 0.05);
+    HostTensor v = ok.v().copy();
+    v.data()[7] = Double.NaN;
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new LactInputs(ok.w0(),
+        ok.w1(), ok.w2(), ok.q(), ok.k(), v, ok.lr0(), ok.lr1(), ok.lr2(), ok.momentum(), null));
+    assertTrue(e.getMessage().startsWith("v:") && e.getMessage().contains("non-finite"), e.getMessage());
+    HostTensor lr = ok.lr0().copy();
+    lr.data()[0] = Double.POSITIVE_INFINITY;
+    e = assertThrows(IllegalArgumentException.class, () -> new LactInputs(ok.w0(), ok.w1(), ok.w2(), ok.q(),
+        ok.k(), ok.v(), lr, ok.lr1(), ok.lr2(), ok.momentum(), null));
+    assertTrue(e.getMessage().startsWith("lr0:"), e.getMessage());
+    LactKernel k = f64();
+    HostTensor dOut = upstream(2, ok);
+    dOut.data()[3] = Double.NaN;
+    try (LactForwardPass p = k.forward(spec(4, true, true), ok)) {
+      e = assertThrows(IllegalArgumentException.class, () -> k.backward(p, dOut));
+      assertTrue(e.getMessage().startsWith("dOut:"), e.getMessage());
+    }
+  }
+
+  @Test
+  void badChunkSizeAndEmptySequencesAreRejected() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> spec(0, false, false));
+    assertTrue(e.getMessage().contains("chunkSize = 0"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> spec(-3, true, true));
+    assertTrue(e.getMessage().contains("chunkSize = -3"), e.getMessage());
+    LactInputs ok = inputs(3, 1, 4, 4, 3, false, 0.05);
+    HostTensor empty = HostTensor.zeros(1, 0, 4);
+    HostTensor emptyLr = HostTensor.zeros(1, 0, 1);
+    e = assertThrows(IllegalArgumentException.class, () -> new LactInputs(ok.w0(), ok.w1(), ok.w2(), empty,
+        empty, empty, emptyLr, emptyLr, emptyLr, null, null));
+    assertTrue(e.getMessage().startsWith("q:") && e.getMessage().contains("zero-length"), e.getMessage());
+  }
+
+  @Test
+  void specAndInputsMustAgreeAndClosedPassesCannotBeDifferentiated() {
+    LactKernel k = f64();
+    LactInputs noMomentum = inputs(4, 1, 4, 4, 12, false, 0.05);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> k.forward(spec(4, false, true), noMomentum));
+    assertTrue(e.getMessage().startsWith("momentum:"), e.getMessage());
+    LactForwardPass p = k.forward(spec(4, false, false), noMomentum);
+    HostTensor dOut = upstream(4, noMomentum);
+    e = assertThrows(IllegalArgumentException.class, () -> k.backward(p, HostTensor.zeros(1, 11, 4)));
+    assertTrue(e.getMessage().startsWith("dOut:"), e.getMessage());
+    p.close();
+    assertThrows(IllegalStateException.class, () -> k.backward(p, dOut));
+  }
+
+  @Test
+  void unsupportedPrecisionIsAClearError() {
+    for (DType t : DType.values()) {
+      if (!backend().supportedDTypes().contains(t)) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> backend().kernel(t));
+        assertTrue(e.getMessage().contains(t.cliName()) && e.getMessage().contains(backend().name()), e.getMessage());
+        return;
+      }
+    }
+    assumeTrue(false, "backend " + backend().name() + " supports every precision");
+  }
+}
