@@ -25,7 +25,10 @@ import picocli.CommandLine.Option;
 /**
  * {@code bench lact-op}: warm-up, then the median of several runs of the forward and of forward
  * plus backward, on seeded synthetic inputs; one JSON line with times, GFLOP/s (FLOPs as the
- * reference counts them, see {@link LactFlops}) and peak memory.
+ * reference counts them, see {@link LactFlops}) and memory: {@code peak_memory_bytes} is the
+ * largest rise of the backend's memory gauge ({@link KernelBackend#memoryInUseBytes()}) over its
+ * level before the first run, sampled every 0.5 ms through warm-up and timed runs, and {@code
+ * saved_state_bytes} what the forward pass holds for the backward (linear in the number of chunks).
  */
 @Command(
     name = "lact-op",
@@ -87,14 +90,14 @@ public final class LactOpBench implements Callable<Integer> {
     LactInputs in = gen.next(n, dIn, dH, length, momentum);
     HostTensor dOut = gen.normal(n, length, dIn);
 
-    for (int i = 0; i < warmup; i++) {
-      runOnce(kernel, op, in, dOut, true);
-    }
     double[] fwd = new double[runs];
     double[] fwdBwd = new double[runs];
     long baseline = b.memoryInUseBytes();
     long saved;
     try (MemorySampler mem = new MemorySampler(b::memoryInUseBytes, 500)) {
+      for (int i = 0; i < warmup; i++) {
+        runOnce(kernel, op, in, dOut, true);
+      }
       for (int i = 0; i < runs; i++) {
         fwd[i] = runOnce(kernel, op, in, dOut, false)[0];
       }
@@ -105,7 +108,6 @@ public final class LactOpBench implements Callable<Integer> {
         saved = (long) t[1];
       }
       mem.sample();
-      baseline = Math.min(baseline, b.memoryInUseBytes());
       emit(b, type, op, median(fwd), median(fwdBwd), Math.max(0, mem.max() - baseline), saved);
     }
     return 0;

@@ -39,8 +39,9 @@ public interface KernelBackend {
   LactKernel kernel(DType dtype);
 
   /**
-   * Bytes this backend holds right now outside the Java heap (native buffers, device memory), or
-   * the heap bytes in use for a heap-only backend. Benchmarks sample it for peak memory.
+   * A gauge of the memory this backend uses right now, which benchmarks sample for peak memory:
+   * device memory in use for a GPU backend, the process's resident memory for a native CPU backend,
+   * the heap in use for a heap-only one. Each backend's javadoc says which.
    */
   long memoryInUseBytes();
 
