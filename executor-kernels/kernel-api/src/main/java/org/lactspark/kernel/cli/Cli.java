@@ -19,8 +19,22 @@ public final class Cli {
 
   /** Executes {@code command} with the project's error handling and returns the exit status. */
   public static int execute(Object command, String... args) {
+    return execute(command, null, null, args);
+  }
+
+  /**
+   * As {@link #execute(Object, String...)}, writing to {@code out} and {@code err} (null: the
+   * standard streams).
+   */
+  public static int execute(Object command, PrintWriter out, PrintWriter err, String... args) {
     CommandLine cl = new CommandLine(command);
     cl.setExecutionExceptionHandler(Cli::handle);
+    if (out != null) {
+      cl.setOut(out);
+    }
+    if (err != null) {
+      cl.setErr(err);
+    }
     return cl.execute(args);
   }
 

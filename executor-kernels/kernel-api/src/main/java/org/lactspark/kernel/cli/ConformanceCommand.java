@@ -20,9 +20,10 @@ import picocli.CommandLine.Option;
     name = "conformance",
     mixinStandardHelpOptions = true,
     description = {
-      "Run the LaCT op on every golden-vector case folder under --fixtures, compare the output and",
-      "every gradient with the stored ones, and print one line per case, then 'N passed, M failed'.",
-      "Exit status 0 only if every case passes."
+      "Check the LaCT op against golden vectors: one line per case, then 'N passed, M failed'.",
+      "Runs every case folder under --fixtures (format: fixtures/lact-op/README.md), compares the",
+      "output and every gradient with the stored ones and prints each case's largest relative",
+      "error. Exit status: 0 if every case passes, 1 if any fails, 2 for bad options or input."
     })
 public final class ConformanceCommand implements Callable<Integer> {
   @Option(names = "--fixtures", required = true, paramLabel = "DIR",

@@ -1,0 +1,85 @@
+package org.lactspark.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code bin/lact} as a user runs it, from another directory, against the packaged distribution
+ * ({@code driver/target/lib}, built by the package phase before this module's integration tests).
+ */
+class LauncherIT {
+  @TempDir Path elsewhere;
+
+  private static Path root() {
+    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+      if (Files.isExecutable(dir.resolve("bin/lact"))) {
+        return dir;
+      }
+    }
+    throw new IllegalStateException("bin/lact not found above " + Path.of("").toAbsolutePath());
+  }
+
+  private record Result(int status, String out, String err) {
+    String lastLine() {
+      String[] lines = out.strip().split("\n");
+      return lines[lines.length - 1];
+    }
+  }
+
+  private Result lact(String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(root().resolve("bin/lact").toString());
+    cmd.addAll(List.of(args));
+    Path out = elsewhere.resolve("out.txt");
+    Path err = elsewhere.resolve("err.txt");
+    Process p = new ProcessBuilder(cmd).directory(elsewhere.toFile())
+        .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    assertTrue(p.waitFor(5, TimeUnit.MINUTES), "bin/lact did not finish");
+    return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+        Files.readString(err, StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void conformancePassesOnTheDefaultBackendInBothPrecisions() throws Exception {
+    for (String dtype : List.of("float64", "float32")) {
+      Result r = lact("conformance", "--fixtures", root().resolve("fixtures/lact-op").toString(), "--dtype", dtype);
+      assertEquals(0, r.status(), r.out() + r.err());
+      assertTrue(r.out().startsWith("backend nd4j"), r.out());
+      assertEquals("7 passed, 0 failed", r.lastLine());
+    }
+  }
+
+  @Test
+  void benchPrintsJsonOnTheDefaultBackend() throws Exception {
+    Result r = lact("bench", "lact-op", "--n", "2", "--d-in", "16", "--d-h", "24", "--length", "200", "--chunk",
+        "64", "--warmup", "1", "--runs", "2");
+    assertEquals(0, r.status(), r.err());
+    JsonNode j = new ObjectMapper().readTree(r.lastLine());
+    assertEquals("nd4j", j.get("backend").asText());
+    assertEquals("float32", j.get("dtype").asText());
+    assertTrue(j.get("forward_backward_ms").asDouble() > 0);
+    assertTrue(j.get("saved_state_bytes").asLong() > 0);
+  }
+
+  @Test
+  void usageErrorsAreOneLineAndStatusTwo() throws Exception {
+    Result r = lact("conformance", "--fixtures", "missing-dir");
+    assertEquals(2, r.status());
+    assertTrue(r.err().strip().startsWith("error: fixtures directory missing-dir"), r.err());
+    Result none = lact();
+    assertEquals(2, none.status());
+    assertTrue(lact("--version").out().startsWith("lact-spark"));
+  }
+}
