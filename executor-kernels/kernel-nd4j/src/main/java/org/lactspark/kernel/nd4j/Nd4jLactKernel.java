@@ -23,8 +23,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * chunk's intermediates from the saved state.
  */
 final class Nd4jLactKernel implements LactKernel {
+  /** Bytes of recycled pass arrays kept between calls (system property {@value}). */
+  static final String POOL_PROPERTY = "lact.nd4j.poolBytes";
+
   private final DType dtype;
   private final DataType dt;
+  private final ArrayPool pool = new ArrayPool(Long.getLong(POOL_PROPERTY, 512L << 20));
 
   Nd4jLactKernel(DType dtype) {
     this.dtype = dtype;
@@ -34,6 +38,10 @@ final class Nd4jLactKernel implements LactKernel {
   @Override
   public DType dtype() {
     return dtype;
+  }
+
+  ArrayPool pool() {
+    return pool;
   }
 
   /**
@@ -83,13 +91,13 @@ final class Nd4jLactKernel implements LactKernel {
 
   private LactForwardPass forwardImpl(LactSpec spec, LactInputs in) {
     LactSchedule schedule = LactSchedule.of(spec, in.seqLen());
-    OpInputs x = OpInputs.of(in, dt);
+    OpInputs x = OpInputs.of(in, dt, pool);
     INDArray[] rho = {Renorm.rowNorms(x.w()[0]), Renorm.rowNorms(x.w()[1]), Renorm.rowNorms(x.w()[2])};
     DataType path = updatePathType(spec);
     State s = new State(x.w(), x.w(), spec.momentum() ? zerosLike(x.w(), path) : null);
     List<State> versions = new ArrayList<>();
     versions.add(s);
-    INDArray out = Nd4j.create(dt, in.n(), in.seqLen(), in.dIn());
+    INDArray out = pool.take(dt, in.n(), in.seqLen(), in.dIn());
     for (LactSchedule.Step step : schedule.steps()) {
       try (MemoryWorkspace ws = StepWorkspace.open()) {
         if (step.kind() == LactSchedule.Kind.APPLY) {
@@ -101,7 +109,7 @@ final class Nd4jLactKernel implements LactKernel {
       }
     }
     HostTensor result = Nd4jTensors.toHost(out);
-    Nd4jTensors.close(out);
+    pool.give(out);
     return new Nd4jPass(spec, x, schedule, result, rho, versions, this);
   }
 

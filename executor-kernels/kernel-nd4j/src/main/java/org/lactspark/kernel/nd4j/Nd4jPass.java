@@ -75,7 +75,7 @@ final class Nd4jPass implements LactForwardPass {
       Nd4jTensors.close(versions.get(0).m());
     }
     Nd4jTensors.close(rho);
-    inputs.close();
+    inputs.release(owner.pool());
     versions = null;
   }
 }

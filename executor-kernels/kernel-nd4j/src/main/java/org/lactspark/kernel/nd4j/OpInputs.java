@@ -15,28 +15,26 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  */
 record OpInputs(INDArray[] w, INDArray q, INDArray k, INDArray v, INDArray[] eta, INDArray mask, INDArray maskedMomentum) {
 
-  static OpInputs of(LactInputs in, DataType dt) {
-    INDArray[] w = {
-      Nd4jTensors.toNd4j(in.w0(), dt), Nd4jTensors.toNd4j(in.w1(), dt), Nd4jTensors.toNd4j(in.w2(), dt)
-    };
-    INDArray mask = in.writeMask() == null
-        ? Nd4j.ones(dt, in.n(), in.seqLen(), 1)
-        : Nd4jTensors.toNd4j(in.writeMask(), dt).reshape(in.n(), in.seqLen(), 1);
+  static OpInputs of(LactInputs in, DataType dt, ArrayPool pool) {
+    INDArray[] w = {pool.fill(in.w0(), dt), pool.fill(in.w1(), dt), pool.fill(in.w2(), dt)};
+    INDArray mask = pool.take(dt, in.n(), in.seqLen(), 1);
+    if (in.writeMask() == null) {
+      mask.assign(1.0);
+    } else {
+      mask.assign(pool.fill(in.writeMask(), dt).reshape(in.n(), in.seqLen(), 1));
+    }
     INDArray[] eta = {
-      Nd4jTensors.toNd4j(in.lr0(), dt).muli(mask),
-      Nd4jTensors.toNd4j(in.lr1(), dt).muli(mask),
-      Nd4jTensors.toNd4j(in.lr2(), dt).muli(mask)
+      pool.fill(in.lr0(), dt).muli(mask), pool.fill(in.lr1(), dt).muli(mask), pool.fill(in.lr2(), dt).muli(mask)
     };
-    INDArray mm = in.momentum() == null ? null : Nd4jTensors.toNd4j(in.momentum(), dt).muli(mask);
-    return new OpInputs(w, Nd4jTensors.toNd4j(in.q(), dt), Nd4jTensors.toNd4j(in.k(), dt),
-        Nd4jTensors.toNd4j(in.v(), dt), eta, mask, mm);
+    INDArray mm = in.momentum() == null ? null : pool.fill(in.momentum(), dt).muli(mask);
+    return new OpInputs(w, pool.fill(in.q(), dt), pool.fill(in.k(), dt), pool.fill(in.v(), dt), eta, mask, mm);
   }
 
-  /** Frees every array. */
-  void close() {
-    Nd4jTensors.close(w);
-    Nd4jTensors.close(eta);
-    Nd4jTensors.close(q, k, v, mask, maskedMomentum);
+  /** Hands every array back to the pool. */
+  void release(ArrayPool pool) {
+    pool.give(w);
+    pool.give(eta);
+    pool.give(q, k, v, mask, maskedMomentum);
   }
 
   /** Tokens {@code [start, end)} of a {@code [n, L, d]} array, as a view. */
