@@ -99,7 +99,7 @@ final class Nd4jLactKernel implements LactKernel {
     versions.add(s);
     INDArray out = pool.take(dt, in.n(), in.seqLen(), in.dIn());
     for (LactSchedule.Step step : schedule.steps()) {
-      try (MemoryWorkspace ws = StepWorkspace.open()) {
+      try (MemoryWorkspace ws = Workspaces.step()) {
         if (step.kind() == LactSchedule.Kind.APPLY) {
           OpInputs.rows(out, step).assign(SwiGlu.apply(s.w(), OpInputs.block(x.q(), step)));
         } else {
@@ -150,7 +150,7 @@ final class Nd4jLactKernel implements LactKernel {
   public LactGradients backward(LactForwardPass pass, HostTensor dOut) {
     Nd4jPass p = Nd4jPass.check(pass, this, dOut);
     try (BlasThreads t = BlasThreads.forOp();
-        MemoryWorkspace ws = CallWorkspace.open()) {
+        MemoryWorkspace ws = Workspaces.backward()) {
       return new Backward(p, Nd4jTensors.toNd4j(dOut, dt)).run();
     }
   }
@@ -203,7 +203,7 @@ final class Nd4jLactKernel implements LactKernel {
       for (int i = steps.size() - 1; i >= 0; i--) {
         LactSchedule.Step step = steps.get(i);
         State s = p.versions().get(step.version());
-        try (MemoryWorkspace ws = StepWorkspace.open()) {
+        try (MemoryWorkspace ws = Workspaces.step()) {
           if (step.kind() == LactSchedule.Kind.APPLY) {
             INDArray g = SwiGlu.applyBackward(s.w(), OpInputs.block(x.q(), step),
                 OpInputs.block(dOut, step), gw);
