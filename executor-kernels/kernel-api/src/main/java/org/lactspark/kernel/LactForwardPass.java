@@ -16,6 +16,15 @@ public interface LactForwardPass extends AutoCloseable {
    */
   long savedStateBytes();
 
+  /**
+   * The fast weights after the last update, {@code [W0, W1, W2]} in the shapes of the inputs (the
+   * initial weights if nothing was written): the state a streaming caller carries into the next
+   * call, and what the row-norm invariant is checked on.
+   *
+   * @throws IllegalStateException if the pass was closed
+   */
+  HostTensor[] finalWeights();
+
   /** Frees the saved state. Idempotent. */
   @Override
   void close();

@@ -80,6 +80,24 @@ final class ReferenceLactKernel implements LactKernel {
     }
 
     @Override
+    public HostTensor[] finalWeights() {
+      if (traces == null) {
+        throw new IllegalStateException("pass: the forward pass was closed");
+      }
+      HostTensor[] out = {
+        HostTensor.zeros(in.w0().shape()), HostTensor.zeros(in.w1().shape()), HostTensor.zeros(in.w2().shape())
+      };
+      for (int i = 0; i < traces.size(); i++) {
+        List<State> v = traces.get(i).versions;
+        Mat[] w = v.get(v.size() - 1).w;
+        for (int j = 0; j < 3; j++) {
+          System.arraycopy(w[j].a, 0, out[j].data(), i * w[j].a.length, w[j].a.length);
+        }
+      }
+      return out;
+    }
+
+    @Override
     public void close() {
       traces = null;
     }

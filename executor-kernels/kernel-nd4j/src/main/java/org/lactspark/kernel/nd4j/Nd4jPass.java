@@ -64,6 +64,15 @@ final class Nd4jPass implements LactForwardPass {
   }
 
   @Override
+  public HostTensor[] finalWeights() {
+    if (versions == null) {
+      throw new IllegalStateException("pass: the forward pass was closed");
+    }
+    INDArray[] w = versions.get(versions.size() - 1).w();
+    return new HostTensor[] {Nd4jTensors.toHost(w[0]), Nd4jTensors.toHost(w[1]), Nd4jTensors.toHost(w[2])};
+  }
+
+  @Override
   public void close() {
     if (versions == null) {
       return;

@@ -361,6 +361,67 @@ public abstract class AbstractLactInvariantsTest extends KernelTestSupport {
     assertIdentical(out, OpRunner.forward(k, spec, movedPad), "padding changed nothing");
   }
 
+  @ParameterizedTest(name = "every row keeps its initial norm after each update: {0}")
+  @ValueSource(strings = {"POSTNORM", "PRENORM"})
+  void rowNormsAreKept(String placement) {
+    LactKernel k = f64();
+    LactSpec spec = spec(6, true, true).withNorm(org.lactspark.kernel.NormPlacement.valueOf(placement));
+    LactInputs in = inputs(24, 2, 5, 7, 26, true, 0.5);
+    for (int len : new int[] {13, 26}) {
+      LactInputs prefix = new LactInputs(in.w0(), in.w1(), in.w2(), rows3(in.q(), len), rows3(in.k(), len),
+          rows3(in.v(), len), rows3(in.lr0(), len), rows3(in.lr1(), len), rows3(in.lr2(), len),
+          rows3(in.momentum(), len), null);
+      HostTensor[] fin;
+      try (LactForwardPass p = k.forward(spec, prefix)) {
+        fin = p.finalWeights();
+      }
+      HostTensor[] init = {in.w0(), in.w1(), in.w2()};
+      for (int j = 0; j < 3; j++) {
+        double[] before = rowNorms(init[j]);
+        double[] after = rowNorms(fin[j]);
+        double moved = 0;
+        for (int r = 0; r < before.length; r++) {
+          assertEquals(before[r], after[r], 2e-5 * before[r], "W" + j + " row " + r + " at L=" + len);
+          moved = Math.max(moved, Math.abs(fin[j].data()[r] - init[j].data()[r]));
+        }
+        assertTrue(moved > 1e-3, "the weights were updated");
+      }
+    }
+  }
+
+  /** The first {@code len} tokens of each instance of a {@code [n, L, d]} tensor. */
+  private static HostTensor rows3(HostTensor t, int len) {
+    int n = t.dim(0);
+    int d = t.dim(2);
+    HostTensor out = HostTensor.zeros(n, len, d);
+    for (int i = 0; i < n; i++) {
+      System.arraycopy(t.data(), i * t.dim(1) * d, out.data(), i * len * d, len * d);
+    }
+    return out;
+  }
+
+  private static double[] rowNorms(HostTensor w) {
+    int cols = w.dim(w.rank() - 1);
+    double[] out = new double[w.size() / cols];
+    for (int r = 0; r < out.length; r++) {
+      double s = 0;
+      for (int c = 0; c < cols; c++) {
+        s += w.data()[r * cols + c] * w.data()[r * cols + c];
+      }
+      out[r] = Math.sqrt(s);
+    }
+    return out;
+  }
+
+  @Test
+  void finalWeightsAreTheInitialOnesWhenNothingIsWritten() {
+    LactKernel k = f64();
+    LactInputs in = inputs(25, 1, 4, 5, 6, false, 0.05);
+    try (LactForwardPass p = k.forward(spec(8, true, false), in)) {
+      assertIdentical(in.w1(), p.finalWeights()[1], "W1 unchanged for L <= C");
+    }
+  }
+
   @Test
   void savedStateGrowsLinearlyWithTheNumberOfChunks() {
     LactKernel k = f64();

@@ -124,11 +124,16 @@ public abstract class AbstractLactKernelConformanceTest extends AbstractLactInva
     LactInputs in = caseInputs(s, sh, seed);
     HostTensor dOut = upstream(seed, in);
     HostTensor refOut = OpRunner.forward(REFERENCE, s, in);
+    HostTensor[] refFinal = finalWeights(REFERENCE, s, in);
     LactGradients ref = OpRunner.gradients(REFERENCE, s, in, dOut);
     for (DType t : backend().supportedDTypes()) {
       double tol = Tolerances.relative(t, Double.NaN, false);
       LactKernel k = backend().kernel(t);
       assertClose(refOut, OpRunner.forward(k, s, in), tol, t + " output (seed " + seed + ")");
+      HostTensor[] fin = finalWeights(k, s, in);
+      for (int j = 0; j < 3; j++) {
+        assertClose(refFinal[j], fin[j], tol, t + " final W" + j + " (seed " + seed + ")");
+      }
       LactGradients g = OpRunner.gradients(k, s, in, dOut);
       for (String x : INPUTS) {
         if (ref.byName(x) != null) {
@@ -140,6 +145,12 @@ public abstract class AbstractLactKernelConformanceTest extends AbstractLactInva
           }
         }
       }
+    }
+  }
+
+  private static HostTensor[] finalWeights(LactKernel k, LactSpec s, LactInputs in) {
+    try (LactForwardPass p = k.forward(s, in)) {
+      return p.finalWeights();
     }
   }
 
