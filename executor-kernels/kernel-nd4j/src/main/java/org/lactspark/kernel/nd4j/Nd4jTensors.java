@@ -2,9 +2,9 @@ package org.lactspark.kernel.nd4j;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import org.lactspark.kernel.HostTensor;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -27,26 +27,19 @@ final class Nd4jTensors {
   }
 
   /**
-   * Copies row-major values into a contiguous array of the same length through its native buffer
-   * (a bulk copy: ND4J's element-wise {@code setData} took about 70 ms per call at the benchmark
-   * shape).
+   * Copies row-major values into a contiguous array of the same length: a bulk copy into native
+   * memory, then (for float32) ND4J's own parallel cast, so no Java loop touches the elements
+   * (ND4J's element-wise {@code setData} took about 70 ms per call at the benchmark shape).
    */
   static void copyInto(double[] src, INDArray dst) {
-    ByteBuffer bytes = nativeBytes(dst);
     if (dst.dataType() == DataType.DOUBLE) {
-      bytes.asDoubleBuffer().put(src);
-    } else if (dst.dataType() == DataType.FLOAT) {
-      FloatBuffer f = bytes.asFloatBuffer();
-      float[] chunk = new float[Math.min(src.length, 1 << 16)];
-      for (int off = 0; off < src.length; off += chunk.length) {
-        int len = Math.min(chunk.length, src.length - off);
-        for (int i = 0; i < len; i++) {
-          chunk[i] = (float) src[off + i];
-        }
-        f.put(chunk, 0, len);
-      }
-    } else {
-      throw new IllegalArgumentException("unsupported data type " + dst.dataType());
+      nativeBytes(dst).asDoubleBuffer().put(src);
+      return;
+    }
+    try (MemoryWorkspace ws = Workspaces.step()) {
+      INDArray staging = Nd4j.createUninitialized(DataType.DOUBLE, dst.shape());
+      nativeBytes(staging).asDoubleBuffer().put(src);
+      dst.assign(staging);
     }
   }
 
@@ -55,22 +48,11 @@ final class Nd4jTensors {
     for (int i = 0; i < shape.length; i++) {
       shape[i] = (int) a.size(i);
     }
-    boolean plain = !a.isView() && a.ordering() == 'c' && a.offset() == 0;
-    INDArray c = plain ? a : a.dup('c');
-    double[] data = new double[(int) c.length()];
-    ByteBuffer bytes = nativeBytes(c);
-    if (c.dataType() == DataType.DOUBLE) {
-      bytes.asDoubleBuffer().get(data);
-    } else if (c.dataType() == DataType.FLOAT) {
-      FloatBuffer f = bytes.asFloatBuffer();
-      for (int i = 0; i < data.length; i++) {
-        data[i] = f.get(i);
-      }
-    } else {
-      data = c.castTo(DataType.DOUBLE).data().asDouble();
-    }
-    if (c != a) {
-      close(c);
+    double[] data = new double[(int) a.length()];
+    try (MemoryWorkspace ws = Workspaces.step()) {
+      boolean plain = !a.isView() && a.ordering() == 'c' && a.offset() == 0 && a.dataType() == DataType.DOUBLE;
+      INDArray d = plain ? a : a.castTo(DataType.DOUBLE).dup('c');
+      nativeBytes(d).asDoubleBuffer().get(data);
     }
     return HostTensor.of(data, shape);
   }

@@ -54,17 +54,19 @@ final class NewtonSchulz {
 
   /**
    * Backward of {@code X' = a X + B X}, {@code B = b A + c A A}, {@code A = X X^T}: returns the
-   * gradient for {@code X} given the gradient {@code gx} for {@code X'}.
+   * gradient for {@code X} given the gradient {@code gx} for {@code X'}. With {@code S = dB + dB^T},
+   * the symmetric part of {@code dA} is {@code b S + c (S A + A S)}, and {@code A S = (S A)^T}
+   * because both are symmetric: four matrix products per step instead of five.
    */
   private static INDArray stepBackward(
       NewtonSchulzSchedule.Step s, INDArray x, INDArray a, INDArray b, INDArray gx) {
     INDArray gb = Bmm.mul(gx, false, x, true);
     INDArray gPrev = gx.dup('c');
     Bmm.gemm(b, true, gx, false, gPrev, 1.0, s.a());
-    INDArray ga = gb.dup('c');
-    Bmm.gemm(gb, false, a, true, ga, s.c(), s.b());
-    Bmm.gemm(a, true, gb, false, ga, s.c(), 1.0);
-    Bmm.gemm(ga.addi(ga.permute(0, 2, 1).dup('c')), false, x, false, gPrev, 1.0, 1.0);
+    INDArray sym = gb.addi(gb.permute(0, 2, 1).dup('c'));
+    INDArray sa = Bmm.mul(sym, false, a, false);
+    INDArray gaSym = sa.addi(sa.permute(0, 2, 1).dup('c')).muli(s.c()).addi(sym.muli(s.b()));
+    Bmm.gemm(gaSym, false, x, false, gPrev, 1.0, 1.0);
     return gPrev;
   }
 
