@@ -13,6 +13,9 @@ import java.util.Objects;
  * @param muon orthogonalise each update with Newton-Schulz
  * @param momentum add the chunk-mean momentum coefficient times the previous update
  * @param nsSchedule Newton-Schulz coefficients used when {@code muon} is on
+ * @param normTargetsDetached treat the row norms the weights are renormalised to as constants in
+ *     the backward (the NVS code detaches them; the language-model code lets the gradient flow
+ *     through them into the initial weights)
  */
 public record LactSpec(
     LactMode mode,
@@ -20,7 +23,8 @@ public record LactSpec(
     int chunkSize,
     boolean muon,
     boolean momentum,
-    NewtonSchulzSchedule nsSchedule) {
+    NewtonSchulzSchedule nsSchedule,
+    boolean normTargetsDetached) {
 
   /** Validates every field, naming it. */
   public LactSpec {
@@ -32,44 +36,47 @@ public record LactSpec(
     }
   }
 
-  /** The language-model op: block-causal, post-norm, the five-step Muon schedule. */
+  /** The language-model op: block-causal, post-norm, the five-step Muon schedule, norms not detached. */
   public static LactSpec blockCausal(int chunkSize, boolean muon, boolean momentum) {
-    return new LactSpec(
-        LactMode.BLOCK_CAUSAL,
-        NormPlacement.POSTNORM,
-        chunkSize,
-        muon,
-        momentum,
-        NewtonSchulzSchedule.LM_FIVE_STEP);
+    return new LactSpec(LactMode.BLOCK_CAUSAL, NormPlacement.POSTNORM, chunkSize, muon, momentum,
+        NewtonSchulzSchedule.LM_FIVE_STEP, false);
   }
 
-  /** The set op: one update from the writer tokens, then every token reads the updated weights. */
+  /**
+   * The set op of the NVS code: one update from the writer tokens, then every token reads the
+   * updated weights; no momentum; target row norms detached, as that code does.
+   */
   public static LactSpec bidirectional(boolean muon, NewtonSchulzSchedule schedule) {
-    return new LactSpec(LactMode.BIDIRECTIONAL, NormPlacement.POSTNORM, 1, muon, false, schedule);
+    return new LactSpec(LactMode.BIDIRECTIONAL, NormPlacement.POSTNORM, 1, muon, false, schedule, true);
   }
 
   /** This spec with another norm placement. */
   public LactSpec withNorm(NormPlacement placement) {
-    return new LactSpec(mode, placement, chunkSize, muon, momentum, nsSchedule);
+    return new LactSpec(mode, placement, chunkSize, muon, momentum, nsSchedule, normTargetsDetached);
   }
 
   /** This spec with another chunk size. */
   public LactSpec withChunkSize(int size) {
-    return new LactSpec(mode, norm, size, muon, momentum, nsSchedule);
+    return new LactSpec(mode, norm, size, muon, momentum, nsSchedule, normTargetsDetached);
   }
 
   /** This spec with momentum on or off. */
   public LactSpec withMomentum(boolean on) {
-    return new LactSpec(mode, norm, chunkSize, muon, on, nsSchedule);
+    return new LactSpec(mode, norm, chunkSize, muon, on, nsSchedule, normTargetsDetached);
   }
 
   /** This spec with Muon on or off. */
   public LactSpec withMuon(boolean on) {
-    return new LactSpec(mode, norm, chunkSize, on, momentum, nsSchedule);
+    return new LactSpec(mode, norm, chunkSize, on, momentum, nsSchedule, normTargetsDetached);
   }
 
   /** This spec with another Newton-Schulz schedule. */
   public LactSpec withNsSchedule(NewtonSchulzSchedule schedule) {
-    return new LactSpec(mode, norm, chunkSize, muon, momentum, schedule);
+    return new LactSpec(mode, norm, chunkSize, muon, momentum, schedule, normTargetsDetached);
+  }
+
+  /** This spec with the target row norms detached or not. */
+  public LactSpec withNormTargetsDetached(boolean detached) {
+    return new LactSpec(mode, norm, chunkSize, muon, momentum, nsSchedule, detached);
   }
 }

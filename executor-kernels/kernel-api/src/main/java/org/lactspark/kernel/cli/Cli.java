@@ -29,13 +29,29 @@ public final class Cli {
   public static int execute(Object command, PrintWriter out, PrintWriter err, String... args) {
     CommandLine cl = new CommandLine(command);
     cl.setExecutionExceptionHandler(Cli::handle);
+    cl.setParameterExceptionHandler(Cli::usage);
     if (out != null) {
       cl.setOut(out);
     }
     if (err != null) {
       cl.setErr(err);
     }
-    return cl.execute(args);
+    try {
+      return cl.execute(args);
+    } catch (OutOfMemoryError e) {
+      cl.getErr().println("error: out of memory (" + e.getMessage()
+          + "); give the JVM more, e.g. LACT_JAVA_OPTS=-Xmx16g, or use smaller shapes");
+      cl.getErr().flush();
+      return BACKEND;
+    }
+  }
+
+  /** A bad option or argument: one line naming it, and where to find help. */
+  private static int usage(CommandLine.ParameterException e, String[] args) {
+    CommandLine cl = e.getCommandLine();
+    cl.getErr().println("error: " + e.getMessage() + " (see: " + cl.getCommandSpec().qualifiedName() + " --help)");
+    cl.getErr().flush();
+    return USAGE;
   }
 
   private static int handle(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {

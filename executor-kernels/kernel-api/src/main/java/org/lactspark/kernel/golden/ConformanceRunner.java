@@ -17,6 +17,7 @@ import org.lactspark.kernel.spi.KernelBackend;
  * gradient. The {@code conformance} command and the conformance test suites both use it.
  */
 public final class ConformanceRunner {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ConformanceRunner.class);
   private final KernelBackend backend;
   private final DType dtype;
   private final LactKernel kernel;
@@ -77,7 +78,10 @@ public final class ConformanceRunner {
     }
   }
 
-  /** Loads and runs one case folder; load or run errors become a failed result, never an exception. */
+  /**
+   * Loads and runs one case folder. Load errors, rejected inputs and backend failures become that
+   * case's failed result, never an exception, so one broken case does not hide the others.
+   */
   public CaseResult run(Path caseDir) {
     String name = caseDir.getFileName().toString();
     try {
@@ -86,6 +90,10 @@ public final class ConformanceRunner {
       return new CaseResult(name, List.of(), e.getMessage());
     } catch (IllegalArgumentException e) {
       return new CaseResult(name, List.of(), "case " + name + ": " + e.getMessage());
+    } catch (RuntimeException e) {
+      LOG.debug("case {} failed", name, e);
+      return new CaseResult(name, List.of(),
+          "case " + name + ": backend " + backend.name() + " failed: " + e);
     }
   }
 
@@ -114,7 +122,7 @@ public final class ConformanceRunner {
   private TensorResult compare(
       String name, HostTensor ours, HostTensor ref, Map<String, Double> bf16, boolean ns) {
     double tol = Tolerances.relative(dtype, bf16.getOrDefault(name, Double.NaN), ns);
-    double err = ours == null ? Double.NaN : Tolerances.relativeError(ours, ref);
+    double err = ours == null || !ours.sameShape(ref) ? Double.NaN : Tolerances.relativeError(ours, ref);
     return new TensorResult(name, err, tol, Tolerances.check(ours, ref, tol));
   }
 }

@@ -150,11 +150,11 @@ public final class GoldenCases {
     Path file = dir.resolve(tensor + ".npy");
     HostTensor t;
     try {
-      t = Npy.read(file);
+      t = Npy.read(file, "file " + file.getFileName());
     } catch (NoSuchFileException e) {
       throw new GoldenCaseException("case " + name + ": missing file " + file.getFileName(), e);
     } catch (IOException e) {
-      throw new GoldenCaseException("case " + name + ": file " + file.getFileName() + ": " + e.getMessage(), e);
+      throw new GoldenCaseException("case " + name + ": " + e.getMessage(), e);
     }
     if (!t.hasShape(shape)) {
       throw new GoldenCaseException("case " + name + ": file " + file.getFileName() + ": shape "

@@ -36,13 +36,25 @@ public final class Npy {
    *     names the file
    */
   public static HostTensor read(Path file) throws IOException {
+    return read(file, file.toString());
+  }
+
+  /**
+   * Reads one file, naming it {@code label} in error messages.
+   *
+   * @throws IOException if it cannot be read, or is not a well-formed float64/float32 C-order array
+   */
+  public static HostTensor read(Path file, String label) throws IOException {
+    long size = Files.size(file);
     try (InputStream raw = Files.newInputStream(file);
         DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(raw))) {
-      return read(in, file.toString());
+      return read(in, label, size);
+    } catch (java.io.EOFException e) {
+      throw new IOException(label + ": truncated (" + size + " bytes)", e);
     }
   }
 
-  private static HostTensor read(DataInputStream in, String name) throws IOException {
+  private static HostTensor read(DataInputStream in, String name, long fileSize) throws IOException {
     byte[] magic = new byte[6];
     in.readFully(magic);
     for (int i = 0; i < 6; i++) {
@@ -60,6 +72,10 @@ public final class Npy {
     } else {
       throw new IOException(name + ": unsupported .npy format version " + major);
     }
+    if (headerLen < 0 || headerLen > fileSize) {
+      throw new IOException(name + ": header length " + Integer.toUnsignedString(headerLen)
+          + " exceeds the file size " + fileSize);
+    }
     byte[] header = new byte[headerLen];
     in.readFully(header);
     String h = new String(header, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
@@ -68,16 +84,23 @@ public final class Npy {
       throw new IOException(name + ": Fortran-order arrays are not supported");
     }
     int[] shape = parseShape(group(SHAPE, h, name, "shape"), name);
-    long count = 1;
-    for (int d : shape) {
-      count *= d;
-    }
     int width = switch (descr) {
       case "<f8" -> 8;
       case "<f4" -> 4;
       default -> throw new IOException(name + ": dtype '" + descr + "' is not supported (need <f8 or <f4)");
     };
-    byte[] bytes = new byte[Math.toIntExact(count * width)];
+    long count = 1;
+    for (int d : shape) {
+      if (d < 0) {
+        throw new IOException(name + ": negative dimension in shape " + java.util.Arrays.toString(shape));
+      }
+      count *= d;
+      if (count * width > fileSize) {
+        throw new IOException(name + ": shape " + java.util.Arrays.toString(shape)
+            + " needs more data than the file's " + fileSize + " bytes");
+      }
+    }
+    byte[] bytes = new byte[(int) (count * width)];
     try {
       in.readFully(bytes);
     } catch (java.io.EOFException e) {

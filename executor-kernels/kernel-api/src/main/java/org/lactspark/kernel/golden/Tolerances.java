@@ -32,8 +32,15 @@ public final class Tolerances {
     };
   }
 
-  /** {@code ||ours - ref|| / ||ref||}, or the largest absolute value of {@code ours} if ref is zero. */
+  /**
+   * {@code ||ours - ref|| / ||ref||}, or the largest absolute value of {@code ours} if ref is zero.
+   *
+   * @throws IllegalArgumentException if the shapes differ
+   */
   public static double relativeError(HostTensor ours, HostTensor ref) {
+    if (!ours.sameShape(ref)) {
+      throw new IllegalArgumentException("shape " + ours.shapeString() + " != " + ref.shapeString());
+    }
     double[] a = ours.data();
     double[] b = ref.data();
     double diff = 0;

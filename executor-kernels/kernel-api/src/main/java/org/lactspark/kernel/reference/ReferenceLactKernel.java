@@ -222,7 +222,10 @@ final class ReferenceLactKernel implements LactKernel {
     }
     Mat[] w0 = trace.versions.get(0).w;
     for (int j = 0; j < 3; j++) {
-      Mat total = gw[j].plus(gwm[j]).plus(SwiGluMath.rowNormBackward(w0[j], trace.rho[j], gRho[j]));
+      Mat total = gw[j].plus(gwm[j]);
+      if (!spec.normTargetsDetached()) {
+        total.addInPlace(SwiGluMath.rowNormBackward(w0[j], trace.rho[j], gRho[j]), 1.0);
+      }
       x.writeWeightGrad(g, j, total);
     }
   }

@@ -65,6 +65,39 @@ class ConformanceCommandTest {
   }
 
   @Test
+  void corruptNpyFilesAreThatCasesErrorAndTheRunGoesOn() throws IOException {
+    Path negative = CliTestSupport.copyCase("lact_plain_L40_c16", tmp);
+    rewriteHeader(negative.resolve("q.npy"), "(2, 40, 16)", "(-2, 40, 16)");
+    Path huge = CliTestSupport.copyCase("lact_momentum_L40_c16", tmp);
+    rewriteHeader(huge.resolve("k.npy"), "(2, 40, 16)", "(2000000, 40, 16)");
+    Path tiny = CliTestSupport.copyCase("lact_muon_L37_c8_wide", tmp);
+    Files.write(tiny.resolve("v.npy"), new byte[] {(byte) 0x93, 'N', 'U'});
+    CliTestSupport.copyCase("ns5_tall_3x24x16", tmp);
+    CliTestSupport.Run r = conformance(tmp, "--backend", "reference");
+    assertEquals(1, r.status(), r.err());
+    assertTrue(r.out().contains("case lact_plain_L40_c16: file q.npy: negative dimension"), r.out());
+    assertTrue(r.out().contains("case lact_momentum_L40_c16: file k.npy: shape [2000000, 40, 16] needs more data"),
+        r.out());
+    assertTrue(r.out().contains("case lact_muon_L37_c8_wide: file v.npy: truncated (3 bytes)"), r.out());
+    assertEquals("1 passed, 3 failed", r.lastLine());
+    assertTrue(r.err().isEmpty(), r.err());
+  }
+
+  /** Rewrites the shape in a .npy header, keeping its length (pads or trims trailing spaces). */
+  private static void rewriteHeader(Path file, String from, String to) throws IOException {
+    byte[] b = Files.readAllBytes(file);
+    String head = new String(b, 0, 128, java.nio.charset.StandardCharsets.ISO_8859_1);
+    int at = head.indexOf(from);
+    assertTrue(at > 0, "shape " + from + " in " + file);
+    String changed = head.substring(0, at) + to + head.substring(at + from.length());
+    int end = changed.indexOf('}') + 1;
+    int pad = 128 - 1 - end; // header ends with spaces then '\n' at byte 127
+    changed = changed.substring(0, end) + " ".repeat(Math.max(0, pad)) + "\n";
+    System.arraycopy(changed.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1), 0, b, 0, 128);
+    Files.write(file, b);
+  }
+
+  @Test
   void unknownValuesInCaseJsonNameTheCaseAndTheField() throws IOException {
     Path c = CliTestSupport.copyCase("lact_plain_L40_c16", tmp);
     Path json = c.resolve("case.json");
@@ -98,6 +131,17 @@ class ConformanceCommandTest {
     CliTestSupport.Run empty = conformance(tmp, "--backend", "reference");
     assertEquals(2, empty.status());
     assertTrue(empty.err().contains("holds no case folders"), empty.err());
+  }
+
+  @Test
+  void unknownSubcommandsAndOptionsAreOneLine() {
+    CliTestSupport.Run r = CliTestSupport.run("bench", "foo");
+    assertEquals(2, r.status());
+    assertEquals(1, r.err().strip().lines().count(), r.err());
+    assertTrue(r.err().startsWith("error: ") && r.err().contains("--help"), r.err());
+    r = CliTestSupport.run("conformance", "--fixtures");
+    assertEquals(2, r.status());
+    assertEquals(1, r.err().strip().lines().count(), r.err());
   }
 
   @Test

@@ -49,6 +49,54 @@ class SwiGluMathTest {
   }
 
   @Test
+  void closedFormUpdateIsMinusTheGradientOfTheInnerLoss() {
+    Random rnd = new Random(3);
+    Mat[] w = {gauss(rnd, 5, 4), gauss(rnd, 4, 5), gauss(rnd, 5, 4)};
+    Mat k = gauss(rnd, 6, 4);
+    Mat v = gauss(rnd, 6, 4);
+    double[][] eta = new double[3][6];
+    for (double[] e : eta) {
+      for (int t = 0; t < 6; t++) {
+        e[t] = 0.1 + rnd.nextDouble();
+      }
+    }
+    Mat[] d = SwiGluMath.deltas(w, k, v, eta);
+    double h = 1e-6;
+    for (int j = 0; j < 3; j++) {
+      for (int e = 0; e < w[j].a.length; e++) {
+        double saved = w[j].a[e];
+        w[j].a[e] = saved + h;
+        double plus = innerLoss(w, k, v, eta[j]);
+        w[j].a[e] = saved - h;
+        double minus = innerLoss(w, k, v, eta[j]);
+        w[j].a[e] = saved;
+        // dW_j = -dL_j/dW_j, L_j = -sum_i eta_j,i <f_W(k_i), v_i>
+        assertEquals(-(plus - minus) / (2 * h), d[j].a[e], 1e-7, "dW" + j + "[" + e + "]");
+      }
+    }
+  }
+
+  /** {@code L = -sum_i eta_i <f_W(k_i), v_i>} (lact-spec 1.5). */
+  private static double innerLoss(Mat[] w, Mat k, Mat v, double[] eta) {
+    Mat f = SwiGluMath.apply(w, k);
+    return -f.hadamard(v).scaleRows(eta).dot(new Mat(f.rows, f.cols, filledOnes(f.a.length)));
+  }
+
+  private static double[] filledOnes(int n) {
+    double[] a = new double[n];
+    java.util.Arrays.fill(a, 1.0);
+    return a;
+  }
+
+  private static Mat gauss(Random rnd, int r, int c) {
+    Mat m = new Mat(r, c);
+    for (int i = 0; i < m.a.length; i++) {
+      m.a[i] = rnd.nextGaussian();
+    }
+    return m;
+  }
+
+  @Test
   void renormKeepsEveryRowAtItsTargetLength() {
     Random rnd = new Random(7);
     Mat z = new Mat(5, 7);

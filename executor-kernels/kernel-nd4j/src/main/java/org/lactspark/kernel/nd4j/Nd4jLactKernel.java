@@ -215,7 +215,10 @@ final class Nd4jLactKernel implements LactKernel {
       }
       INDArray[] gInit = new INDArray[3];
       for (int j = 0; j < 3; j++) {
-        gInit[j] = gw[j].add(gz[j]).addi(Renorm.rowNormBackward(x.w()[j], p.rho[j], gRho[j]));
+        gInit[j] = gw[j].add(gz[j]);
+        if (!p.spec.normTargetsDetached()) {
+          gInit[j].addi(Renorm.rowNormBackward(x.w()[j], p.rho[j], gRho[j]));
+        }
       }
       LactGradients grads = new LactGradients(host(gInit[0]), host(gInit[1]), host(gInit[2]),
           host(gq), host(gk), host(gv), host(gEta[0]), host(gEta[1]), host(gEta[2]),

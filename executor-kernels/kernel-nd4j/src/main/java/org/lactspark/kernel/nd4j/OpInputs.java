@@ -21,7 +21,9 @@ record OpInputs(INDArray[] w, INDArray q, INDArray k, INDArray v, INDArray[] eta
     if (in.writeMask() == null) {
       mask.assign(1.0);
     } else {
-      mask.assign(pool.fill(in.writeMask(), dt).reshape(in.n(), in.seqLen(), 1));
+      INDArray given = pool.fill(in.writeMask(), dt);
+      mask.assign(given.reshape(in.n(), in.seqLen(), 1));
+      pool.give(given);
     }
     INDArray[] eta = {
       pool.fill(in.lr0(), dt).muli(mask), pool.fill(in.lr1(), dt).muli(mask), pool.fill(in.lr2(), dt).muli(mask)

@@ -84,6 +84,7 @@ public abstract class AbstractLactKernelConformanceTest extends AbstractLactInva
       LactSpec.blockCausal(8, false, true).withNorm(NormPlacement.PRENORM),
       LactSpec.bidirectional(true, NewtonSchulzSchedule.LM_FIVE_STEP),
       LactSpec.bidirectional(true, NewtonSchulzSchedule.fixed(5)),
+      LactSpec.bidirectional(false, NewtonSchulzSchedule.LM_FIVE_STEP).withNormTargetsDetached(false),
     };
     int[][] shapes = {
       // n, dIn, dH, L, masked
@@ -121,6 +122,8 @@ public abstract class AbstractLactKernelConformanceTest extends AbstractLactInva
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
   void agreesWithTheReferenceInEveryPrecision(String name, LactSpec s, int[] sh, long seed) {
+    assumeTrue(!backend().name().equals(org.lactspark.kernel.reference.ReferenceBackend.NAME),
+        "the reference is the oracle itself");
     LactInputs in = caseInputs(s, sh, seed);
     HostTensor dOut = upstream(seed, in);
     HostTensor refOut = OpRunner.forward(REFERENCE, s, in);
@@ -163,12 +166,58 @@ public abstract class AbstractLactKernelConformanceTest extends AbstractLactInva
     LactGradients g = OpRunner.gradients(k, s, in, dOut);
     for (String x : INPUTS) {
       HostTensor t = OpRunner.input(in, x);
-      if (t == null) {
-        continue;
+      if (t == null || (s.normTargetsDetached() && x.startsWith("w"))) {
+        continue; // detached targets: see detachedNormTargetsDropOnlyTheRowNormPath
       }
       double err = FiniteDifference.directional(t, g.byName(x), unused -> OpRunner.loss(k, s, in, dOut),
           1e-5, seed * 31 + x.hashCode(), null, 1e-4);
       assertTrue(err < 1e-6, "grad_" + x + ": finite-difference disagreement " + err + " (seed " + seed + ")");
+    }
+  }
+
+  @ParameterizedTest(name = "detached norm targets change only the row-parallel part of dW, muon={0}")
+  @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+  void detachedNormTargetsDropOnlyTheRowNormPath(boolean muon) {
+    LactKernel k = f64();
+    LactSpec attached = LactSpec.blockCausal(6, muon, true);
+    LactInputs in = OpRunner.copy(inputs(31, 2, 5, 7, 20, true, 0.3));
+    HostTensor dOut = upstream(31, in);
+    LactGradients full = OpRunner.gradients(k, attached, in, dOut);
+    LactSpec detachedSpec = attached.withNormTargetsDetached(true);
+    LactGradients detached = OpRunner.gradients(k, detachedSpec, in, dOut);
+    assertClose(full.q(), detached.q(), 1e-12, "grad_q does not depend on the targets' gradient");
+    HostTensor[] w = {in.w0(), in.w1(), in.w2()};
+    for (int j = 0; j < 3; j++) {
+      String x = "w" + j;
+      HostTensor diff = full.byName(x).copy();
+      for (int i = 0; i < diff.size(); i++) {
+        diff.data()[i] -= detached.byName(x).data()[i];
+      }
+      int cols = w[j].dim(2);
+      double biggest = 0;
+      for (int r = 0; r < diff.size() / cols; r++) {
+        double dw = 0;
+        double ww = 0;
+        for (int c = 0; c < cols; c++) {
+          dw += diff.data()[r * cols + c] * w[j].data()[r * cols + c];
+          ww += w[j].data()[r * cols + c] * w[j].data()[r * cols + c];
+        }
+        double off = 0;
+        double len = 0;
+        for (int c = 0; c < cols; c++) {
+          double d = diff.data()[r * cols + c];
+          double par = dw / ww * w[j].data()[r * cols + c];
+          off += (d - par) * (d - par);
+          len += d * d;
+        }
+        assertTrue(Math.sqrt(off) <= 1e-9 * Math.max(Math.sqrt(len), 1e-12), x + " row " + r + " is row-parallel");
+        biggest = Math.max(biggest, Math.sqrt(len));
+      }
+      assertTrue(biggest > 1e-6, x + ": detaching must change the gradient");
+      // along directions that keep every row's norm, both gradients are the true derivative
+      double err = FiniteDifference.directional(w[j], detached.byName(x),
+          unused -> OpRunner.loss(k, detachedSpec, in, dOut), 1e-5, 77 + j, null, 1e-4, w[j].data().clone());
+      assertTrue(err < 1e-6, x + ": tangential finite differences " + err);
     }
   }
 

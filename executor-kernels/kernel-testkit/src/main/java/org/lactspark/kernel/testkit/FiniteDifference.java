@@ -23,10 +23,35 @@ public final class FiniteDifference {
   public static double directional(
       HostTensor x, HostTensor g, ToDoubleFunction<HostTensor> f, double h, long seed, double[] mask,
       double floor) {
+    return directional(x, g, f, h, seed, mask, floor, null);
+  }
+
+  /**
+   * As above; if {@code rowsToAvoid} is given (a tensor's values, last axis = rows), each row of the
+   * random direction is made orthogonal to the matching row, so that the step keeps every row's
+   * norm to first order.
+   */
+  public static double directional(
+      HostTensor x, HostTensor g, ToDoubleFunction<HostTensor> f, double h, long seed, double[] mask,
+      double floor, double[] rowsToAvoid) {
     Random rnd = new Random(seed);
     double[] d = new double[x.size()];
     for (int i = 0; i < d.length; i++) {
       d[i] = (mask == null || mask[i] != 0) ? rnd.nextGaussian() : 0.0;
+    }
+    if (rowsToAvoid != null) {
+      int cols = x.dim(x.rank() - 1);
+      for (int r = 0; r < d.length / cols; r++) {
+        double dot = 0;
+        double nn = 0;
+        for (int c = 0; c < cols; c++) {
+          dot += d[r * cols + c] * rowsToAvoid[r * cols + c];
+          nn += rowsToAvoid[r * cols + c] * rowsToAvoid[r * cols + c];
+        }
+        for (int c = 0; c < cols && nn > 0; c++) {
+          d[r * cols + c] -= dot / nn * rowsToAvoid[r * cols + c];
+        }
+      }
     }
     double[] saved = x.data().clone();
     double fd = (-at(x, saved, d, 2 * h, f) + 8 * at(x, saved, d, h, f) - 8 * at(x, saved, d, -h, f)
