@@ -4,42 +4,49 @@ import org.nd4j.linalg.api.blas.Blas;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Limits BLAS to {@value #PROPERTY} threads (default 1) for the duration of one op call and then
- * restores the previous setting.
+ * Limits BLAS to {@value #PROPERTY} threads (default 1) while any op call runs, and restores the
+ * previous setting when the last concurrent call ends (the setting is process-wide, so calls on
+ * several threads share one scope count).
  *
  * <p>Why: the op's products are batches of small matrices (for example 4 x 512 x 128 x 128).
  * libnd4j already spreads a batch over its own threads; letting OpenBLAS split each small product
  * again oversubscribes the cores. Measured on the 2-core build machine (bench lact-op, float32,
  * n=4, d=128, L=4096, C=512, Muon and momentum): forward plus backward 1552 ms with both thread
  * pools at 2, 750 ms with BLAS at 1. Large products elsewhere in a DL4J model keep the user's
- * setting, because it is restored after each call.
+ * setting, because it is restored after the calls.
  */
 final class BlasThreads implements AutoCloseable {
   /** System property naming the BLAS thread count used inside the op. */
   static final String PROPERTY = "lact.nd4j.opBlasThreads";
 
-  private final Blas blas;
-  private final int previous;
+  private static int active;
+  private static int previous;
 
-  private BlasThreads(Blas blas, int previous) {
-    this.blas = blas;
-    this.previous = previous;
-  }
+  private BlasThreads() {}
 
   static BlasThreads forOp() {
-    Blas blas = Nd4j.factory().blas();
-    int previous = blas.getMaxThreads();
-    int wanted = Integer.getInteger(PROPERTY, 1);
-    if (wanted >= 1 && wanted != previous) {
-      blas.setMaxThreads(wanted);
+    synchronized (BlasThreads.class) {
+      if (active++ == 0) {
+        Blas blas = Nd4j.factory().blas();
+        previous = blas.getMaxThreads();
+        int wanted = Integer.getInteger(PROPERTY, 1);
+        if (wanted >= 1 && wanted != previous) {
+          blas.setMaxThreads(wanted);
+        }
+      }
     }
-    return new BlasThreads(blas, previous);
+    return new BlasThreads();
   }
 
   @Override
   public void close() {
-    if (blas.getMaxThreads() != previous) {
-      blas.setMaxThreads(previous);
+    synchronized (BlasThreads.class) {
+      if (--active == 0) {
+        Blas blas = Nd4j.factory().blas();
+        if (blas.getMaxThreads() != previous) {
+          blas.setMaxThreads(previous);
+        }
+      }
     }
   }
 }
