@@ -108,7 +108,7 @@ final class Nd4jLactKernel implements LactKernel {
         }
       }
     }
-    HostTensor result = Nd4jTensors.toHost(out);
+    HostTensor result = pool.toHost(out);
     pool.give(out);
     return new Nd4jPass(spec, x, schedule, result, rho, versions, this);
   }
@@ -151,7 +151,7 @@ final class Nd4jLactKernel implements LactKernel {
     Nd4jPass p = Nd4jPass.check(pass, this, dOut);
     try (BlasThreads t = BlasThreads.forOp();
         MemoryWorkspace ws = Workspaces.backward()) {
-      return new Backward(p, Nd4jTensors.toNd4j(dOut, dt)).run();
+      return new Backward(p, pool.fill(dOut, dt), pool).run();
     }
   }
 
@@ -177,9 +177,11 @@ final class Nd4jLactKernel implements LactKernel {
     final INDArray gv;
     final INDArray[] gEta = new INDArray[3];
     final INDArray gMomentum;
+    final ArrayPool pool;
 
-    Backward(Nd4jPass p, INDArray dOut) {
+    Backward(Nd4jPass p, INDArray dOut, ArrayPool pool) {
       this.p = p;
+      this.pool = pool;
       this.x = p.inputs;
       this.dOut = dOut;
       gw = zerosLike(x.w());
@@ -220,13 +222,15 @@ final class Nd4jLactKernel implements LactKernel {
           gInit[j].addi(Renorm.rowNormBackward(x.w()[j], p.rho[j], gRho[j]));
         }
       }
-      LactGradients grads = new LactGradients(host(gInit[0]), host(gInit[1]), host(gInit[2]),
-          host(gq), host(gk), host(gv), host(gEta[0]), host(gEta[1]), host(gEta[2]),
-          gMomentum == null ? null : host(gMomentum));
+      LactGradients grads = new LactGradients(pool.toHost(gInit[0]), pool.toHost(gInit[1]),
+          pool.toHost(gInit[2]), pool.toHost(gq), pool.toHost(gk), pool.toHost(gv),
+          pool.toHost(gEta[0]), pool.toHost(gEta[1]), pool.toHost(gEta[2]),
+          gMomentum == null ? null : pool.toHost(gMomentum));
       for (INDArray[] group : List.of(gInit, gw, gz, gm, gwPrev, gzPrev, gmPrev, gRho, gEta)) {
         Nd4jTensors.close(group);
       }
-      Nd4jTensors.close(gq, gk, gv, gMomentum, dOut);
+      Nd4jTensors.close(gq, gk, gv, gMomentum);
+      pool.give(dOut);
       return grads;
     }
 
@@ -283,8 +287,8 @@ final class Nd4jLactKernel implements LactKernel {
     }
   }
 
-  private static HostTensor host(INDArray a) {
-    return Nd4jTensors.toHost(a);
+  private HostTensor host(INDArray a) {
+    return pool.toHost(a);
   }
 
   static INDArray[] zerosLike(INDArray[] as) {
@@ -311,7 +315,10 @@ final class Nd4jLactKernel implements LactKernel {
   @Override
   public HostTensor newtonSchulz(HostTensor g, NewtonSchulzSchedule schedule) {
     checkBatch("g", g);
-    return host(NewtonSchulz.forward(Nd4jTensors.toNd4j(g, dt), schedule));
+    INDArray in = pool.fill(g, dt);
+    HostTensor out = host(NewtonSchulz.forward(in, schedule));
+    pool.give(in);
+    return out;
   }
 
   @Override
@@ -321,7 +328,11 @@ final class Nd4jLactKernel implements LactKernel {
     if (!dX.sameShape(g)) {
       throw new IllegalArgumentException("dX: expected shape " + g.shapeString() + ", got " + dX.shapeString());
     }
-    return host(NewtonSchulz.backward(Nd4jTensors.toNd4j(g, dt), Nd4jTensors.toNd4j(dX, dt), schedule));
+    INDArray gIn = pool.fill(g, dt);
+    INDArray dIn = pool.fill(dX, dt);
+    HostTensor out = host(NewtonSchulz.backward(gIn, dIn, schedule));
+    pool.give(gIn, dIn);
+    return out;
   }
 
   private static void checkBatch(String name, HostTensor t) {

@@ -69,7 +69,8 @@ final class Nd4jPass implements LactForwardPass {
       throw new IllegalStateException("pass: the forward pass was closed");
     }
     INDArray[] w = versions.get(versions.size() - 1).w();
-    return new HostTensor[] {Nd4jTensors.toHost(w[0]), Nd4jTensors.toHost(w[1]), Nd4jTensors.toHost(w[2])};
+    ArrayPool pool = owner.pool();
+    return new HostTensor[] {pool.toHost(w[0]), pool.toHost(w[1]), pool.toHost(w[2])};
   }
 
   @Override
