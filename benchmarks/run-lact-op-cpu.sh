@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Reruns the CPU benchmarks of the LaCT op recorded in benchmarks/results/lact-op-cpu.txt.
-# Usage: benchmarks/run-lact-op-cpu.sh > benchmarks/results/lact-op-cpu.txt  (after mvn -DskipTests package)
+# Usage: benchmarks/run-lact-op-cpu.sh >> benchmarks/results/lact-op-cpu.txt  (after mvn -DskipTests package)
+# The results file keeps every recorded run, newest last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "# bin/lact bench lact-op on $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"

@@ -62,7 +62,11 @@ public abstract class KernelTestSupport {
     return c;
   }
 
-  /** Inputs with every per-token tensor edited on tokens {@code [from, to)}; weights unchanged. */
+  /**
+   * Inputs with every per-token tensor edited on tokens {@code [from, to)} by {@code f}, except the
+   * momentum coefficients, which become {@code 1 - m} there (they must stay in (0, 1)); weights
+   * unchanged.
+   */
   protected static LactInputs editAllTokens(LactInputs in, int from, int to, DoubleUnaryOperator f) {
     return new LactInputs(in.w0(), in.w1(), in.w2(), editTokens(in.q(), from, to, f),
         editTokens(in.k(), from, to, f), editTokens(in.v(), from, to, f),
