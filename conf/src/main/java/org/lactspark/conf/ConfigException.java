@@ -9,7 +9,9 @@ public class ConfigException extends IllegalArgumentException {
   private static final long serialVersionUID = 1L;
 
   private final String key;
+  private final Object value;
   private final String source;
+  private final String problem;
 
   /**
    * @param key the key path, e.g. {@code model.chunkSize}
@@ -18,9 +20,11 @@ public class ConfigException extends IllegalArgumentException {
    * @param problem what is wrong with it
    */
   public ConfigException(String key, Object value, String source, String problem) {
-    super(key + " = " + value + " (" + source + "): " + problem);
+    super(key + (value == null || "".equals(value) ? "" : " = " + value) + " (" + source + "): " + problem);
     this.key = key;
+    this.value = value;
     this.source = source;
+    this.problem = problem;
   }
 
   /** The key path. */
@@ -28,8 +32,23 @@ public class ConfigException extends IllegalArgumentException {
     return key;
   }
 
+  /** The offending value as written. */
+  public Object value() {
+    return value;
+  }
+
   /** Where the value came from. */
   public String source() {
     return source;
+  }
+
+  /** What is wrong with it. */
+  public String problem() {
+    return problem;
+  }
+
+  /** The same error attributed to another source. */
+  public ConfigException withSource(String newSource) {
+    return new ConfigException(key, value, newSource, problem);
   }
 }

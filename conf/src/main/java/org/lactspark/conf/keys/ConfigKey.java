@@ -1,0 +1,43 @@
+package org.lactspark.conf.keys;
+
+import java.util.Objects;
+import java.util.function.Predicate;
+
+/**
+ * One configuration key.
+ *
+ * @param name the key as written in files and overrides, e.g. {@code chunkSize}
+ * @param type its type
+ * @param defaultValue the value when absent, or null if the key is required
+ * @param doc what it means
+ * @param rule the validation rule in words, used in error messages ("must be >= 1")
+ * @param valid the validation rule
+ */
+public record ConfigKey(
+    String name, ValueType type, Object defaultValue, String doc, String rule, Predicate<Object> valid) {
+
+  /** Checks the non-null fields. */
+  public ConfigKey {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(type, "type");
+    Objects.requireNonNull(doc, "doc");
+    Objects.requireNonNull(rule, "rule");
+    Objects.requireNonNull(valid, "valid");
+  }
+
+  /** An integer key of at least {@code min}. */
+  static ConfigKey intAtLeast(String name, Integer dflt, int min, String doc) {
+    return new ConfigKey(name, ValueType.INT, dflt, doc, "must be >= " + min, v -> (Integer) v >= min);
+  }
+
+  /** A double key greater than zero. */
+  static ConfigKey positive(String name, Double dflt, String doc) {
+    return new ConfigKey(name, ValueType.DOUBLE, dflt, doc, "must be > 0 and finite",
+        v -> (Double) v > 0 && Double.isFinite((Double) v));
+  }
+
+  /** A boolean key. */
+  static ConfigKey flag(String name, boolean dflt, String doc) {
+    return new ConfigKey(name, ValueType.BOOLEAN, dflt, doc, "must be true or false", v -> true);
+  }
+}
