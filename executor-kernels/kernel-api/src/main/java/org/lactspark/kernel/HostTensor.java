@@ -103,15 +103,6 @@ public final class HostTensor {
     return -1;
   }
 
-  /** The Frobenius norm, computed without overflow for ordinary values. */
-  public double norm() {
-    double s = 0;
-    for (double x : data) {
-      s += x * x;
-    }
-    return Math.sqrt(s);
-  }
-
   /** The largest absolute element. */
   public double maxAbs() {
     double m = 0;

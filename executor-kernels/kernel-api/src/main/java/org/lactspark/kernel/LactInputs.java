@@ -90,6 +90,28 @@ public record LactInputs(
     return new LactInputs(w0, w1, w2, q, k, v, lr0, lr1, lr2, momentum, mask);
   }
 
+  /**
+   * The input named as in the golden vectors ({@code w0 ... momentum}); null for an absent
+   * momentum.
+   *
+   * @throws IllegalArgumentException for an unknown name
+   */
+  public HostTensor byName(String name) {
+    return switch (name) {
+      case "w0" -> w0;
+      case "w1" -> w1;
+      case "w2" -> w2;
+      case "q" -> q;
+      case "k" -> k;
+      case "v" -> v;
+      case "lr0" -> lr0;
+      case "lr1" -> lr1;
+      case "lr2" -> lr2;
+      case "momentum" -> momentum;
+      default -> throw new IllegalArgumentException("no input named '" + name + "'");
+    };
+  }
+
   /** Fast-weight instances (batch times heads). */
   public int n() {
     return w0.dim(0);

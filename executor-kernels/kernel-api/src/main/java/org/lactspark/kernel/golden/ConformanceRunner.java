@@ -122,7 +122,7 @@ public final class ConformanceRunner {
   private TensorResult compare(
       String name, HostTensor ours, HostTensor ref, Map<String, Double> bf16, boolean ns) {
     double tol = Tolerances.relative(dtype, bf16.getOrDefault(name, Double.NaN), ns);
-    double err = ours == null || !ours.sameShape(ref) ? Double.NaN : Tolerances.relativeError(ours, ref);
-    return new TensorResult(name, err, tol, Tolerances.check(ours, ref, tol));
+    Tolerances.Verdict v = Tolerances.check(ours, ref, tol);
+    return new TensorResult(name, v.error(), tol, v.failure());
   }
 }

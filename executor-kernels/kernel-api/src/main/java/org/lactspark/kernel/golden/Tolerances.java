@@ -57,27 +57,31 @@ public final class Tolerances {
   }
 
   /**
-   * Compares one tensor.
+   * The outcome of comparing one tensor.
    *
-   * @return null if it agrees, else why not
+   * @param error relative Frobenius error (absolute max for a zero reference; NaN if not comparable)
+   * @param failure null if it agrees, else why not
    */
-  public static String check(HostTensor ours, HostTensor ref, double tolerance) {
+  public record Verdict(double error, String failure) {}
+
+  /** Compares one tensor against {@code tolerance}. */
+  public static Verdict check(HostTensor ours, HostTensor ref, double tolerance) {
     if (ours == null) {
-      return "missing";
+      return new Verdict(Double.NaN, "missing");
     }
     if (!ours.sameShape(ref)) {
-      return "shape " + ours.shapeString() + " != " + ref.shapeString();
-    }
-    if (ours.firstNonFinite() >= 0) {
-      return "non-finite values";
-    }
-    if (ref.maxAbs() == 0) {
-      return ours.maxAbs() <= ZERO_ABS ? null : "should be zero, max |x| = " + ours.maxAbs();
-    }
-    if (ours.maxAbs() == 0) {
-      return "all zero where the reference is not";
+      return new Verdict(Double.NaN, "shape " + ours.shapeString() + " != " + ref.shapeString());
     }
     double err = relativeError(ours, ref);
-    return err <= tolerance ? null : "relative error " + err + " > " + tolerance;
+    if (ours.firstNonFinite() >= 0) {
+      return new Verdict(err, "non-finite values");
+    }
+    if (ref.maxAbs() == 0) {
+      return new Verdict(err, ours.maxAbs() <= ZERO_ABS ? null : "should be zero, max |x| = " + ours.maxAbs());
+    }
+    if (ours.maxAbs() == 0) {
+      return new Verdict(err, "all zero where the reference is not");
+    }
+    return new Verdict(err, err <= tolerance ? null : "relative error " + err + " > " + tolerance);
   }
 }

@@ -12,20 +12,25 @@ import org.nd4j.linalg.factory.Nd4j;
 final class Silu {
   final INDArray sig;
   final INDArray value;
-  final INDArray prime;
+  private INDArray prime;
 
-  private Silu(INDArray sig, INDArray value, INDArray prime) {
+  private Silu(INDArray sig, INDArray value) {
     this.sig = sig;
     this.value = value;
-    this.prime = prime;
   }
 
   static Silu of(INDArray a) {
     INDArray sig = Nd4j.createUninitialized(a.dataType(), a.shape());
     Nd4j.exec(new Sigmoid(a, sig));
-    INDArray value = a.mul(sig);
-    INDArray prime = sig.rsub(1.0).muli(value).addi(sig);
-    return new Silu(sig, value, prime);
+    return new Silu(sig, a.mul(sig));
+  }
+
+  /** silu'(a), computed on first use (the forward apply never needs it). */
+  INDArray prime() {
+    if (prime == null) {
+      prime = sig.rsub(1.0).muli(value).addi(sig);
+    }
+    return prime;
   }
 
   /** silu'' of the same input {@code a}. */

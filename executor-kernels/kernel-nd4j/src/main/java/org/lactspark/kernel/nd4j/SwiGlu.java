@@ -29,7 +29,7 @@ final class SwiGlu {
     Bmm.addMul(gOut, true, s.value.mul(u), false, gw[1]);
     INDArray gh = Bmm.mul(gOut, false, w[1], false);
     INDArray gu = gh.mul(s.value);
-    INDArray ga = gh.muli(u).muli(s.prime);
+    INDArray ga = gh.muli(u).muli(s.prime());
     Bmm.addMul(ga, false, w[0], false, gx);
     Bmm.addMul(gu, false, w[2], false, gx);
     Bmm.addMul(ga, true, x, false, gw[0]);
@@ -57,7 +57,7 @@ final class SwiGlu {
       INDArray u = Bmm.mul(c.k(), false, w[2], true);
       INDArray g = Bmm.mul(c.v(), false, w[1], false);
       Silu s = Silu.of(a);
-      return new Inner(a, u, s, s.value.mul(u), g, g.mul(s.value), g.mul(u).muli(s.prime));
+      return new Inner(a, u, s, s.value.mul(u), g, g.mul(s.value), g.mul(u).muli(s.prime()));
     }
   }
 
@@ -107,10 +107,10 @@ final class SwiGlu {
     gEta[2] = keyFactorBackward(in.gu(), gd[2], c.k(), eta[2], gk);
     // Gu = G * S, Ga = G * U * S', H = S * U
     INDArray gaGs = gGa.mul(in.g()); // dGa * G, shared by the U and A paths
-    INDArray gg = gGu.mul(in.s().value).addi(gGa.muli(in.u()).muli(in.s().prime));
+    INDArray gg = gGu.mul(in.s().value).addi(gGa.muli(in.u()).muli(in.s().prime()));
     INDArray gs = gGu.muli(in.g()).addi(gh.mul(in.u()));
-    INDArray gu = gaGs.mul(in.s().prime).addi(gh.muli(in.s().value));
-    INDArray ga = gs.muli(in.s().prime).addi(gaGs.muli(in.u()).muli(in.s().second(in.a())));
+    INDArray gu = gaGs.mul(in.s().prime()).addi(gh.muli(in.s().value));
+    INDArray ga = gs.muli(in.s().prime()).addi(gaGs.muli(in.u()).muli(in.s().second(in.a())));
     // G = V W1, A = K W0^T, U = K W2^T
     Bmm.addMul(gg, false, w[1], true, gv);
     Bmm.addMul(c.v(), true, gg, false, gw[1]);

@@ -165,7 +165,7 @@ public abstract class AbstractLactKernelConformanceTest extends AbstractLactInva
     HostTensor dOut = upstream(seed, in);
     LactGradients g = OpRunner.gradients(k, s, in, dOut);
     for (String x : INPUTS) {
-      HostTensor t = OpRunner.input(in, x);
+      HostTensor t = in.byName(x);
       if (t == null || (s.normTargetsDetached() && x.startsWith("w"))) {
         continue; // detached targets: see detachedNormTargetsDropOnlyTheRowNormPath
       }

@@ -35,23 +35,6 @@ public final class OpRunner {
     return s;
   }
 
-  /** The input of {@code in} named as in the golden vectors. */
-  public static HostTensor input(LactInputs in, String name) {
-    return switch (name) {
-      case "w0" -> in.w0();
-      case "w1" -> in.w1();
-      case "w2" -> in.w2();
-      case "q" -> in.q();
-      case "k" -> in.k();
-      case "v" -> in.v();
-      case "lr0" -> in.lr0();
-      case "lr1" -> in.lr1();
-      case "lr2" -> in.lr2();
-      case "momentum" -> in.momentum();
-      default -> throw new IllegalArgumentException(name);
-    };
-  }
-
   /** A deep copy of the inputs (the mask is shared; it is never modified). */
   public static LactInputs copy(LactInputs in) {
     return new LactInputs(in.w0().copy(), in.w1().copy(), in.w2().copy(), in.q().copy(), in.k().copy(),
