@@ -86,8 +86,9 @@ public final class Npy {
     int[] shape = parseShape(group(SHAPE, h, name, "shape"), name);
     int width = switch (descr) {
       case "<f8" -> 8;
-      case "<f4" -> 4;
-      default -> throw new IOException(name + ": dtype '" + descr + "' is not supported (need <f8 or <f4)");
+      case "<f4", "<i4" -> 4;
+      case "<i8" -> 8;
+      default -> throw new IOException(name + ": dtype '" + descr + "' is not supported (need <f8, <f4, <i8 or <i4)");
     };
     long count = 1;
     for (int d : shape) {
@@ -109,7 +110,12 @@ public final class Npy {
     ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
     double[] data = new double[(int) count];
     for (int i = 0; i < data.length; i++) {
-      data[i] = width == 8 ? buf.getDouble() : buf.getFloat();
+      data[i] = switch (descr) {
+        case "<f8" -> buf.getDouble();
+        case "<f4" -> buf.getFloat();
+        case "<i8" -> (double) buf.getLong();
+        default -> (double) buf.getInt();
+      };
     }
     return HostTensor.of(data, shape);
   }

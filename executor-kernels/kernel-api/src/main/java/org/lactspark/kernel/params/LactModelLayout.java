@@ -24,12 +24,10 @@ public final class LactModelLayout {
     for (int i = 0; i < c.numLayers(); i++) {
       String pre = "model.layers." + i + ".";
       p.add(new ParamSpec(pre + "attn_norm.weight", new int[] {d}, ParamInit.ONES));
-      addLayer(p, pre + "attn.", c, linear);
+      p.addAll(lactLayer(pre + "attn.", c.hiddenSize(), c.numLactHeads(), c.fastHiddenDim(), c.lowRank(),
+          c.fwInitGain(), c.learnableTttScale(), c.useMomentum(), c.attnQkNorm(), c.initializerRange()));
       p.add(new ParamSpec(pre + "mlp_norm.weight", new int[] {d}, ParamInit.ONES));
-      int w = c.mlpWidth();
-      p.add(new ParamSpec(pre + "mlp.gate_proj.weight", new int[] {w, d}, linear));
-      p.add(new ParamSpec(pre + "mlp.up_proj.weight", new int[] {w, d}, linear));
-      p.add(new ParamSpec(pre + "mlp.down_proj.weight", new int[] {d, w}, linear));
+      p.addAll(mlp(pre + "mlp.", d, c.mlpWidth(), c.initializerRange()));
     }
     p.add(new ParamSpec("model.norm.weight", new int[] {d}, ParamInit.ONES));
     if (!c.tieWordEmbeddings()) {
@@ -38,41 +36,63 @@ public final class LactModelLayout {
     return new ParamLayout(p);
   }
 
-  /** The parameters of one LaCT layer ({@code LaCTSWIGLULayer}), names prefixed. */
-  static void addLayer(List<ParamSpec> p, String pre, ModelConfig c, ParamInit linear) {
-    int d = c.hiddenSize();
-    int h = c.numLactHeads();
-    int df = c.lactHeadDim();
-    int dh = c.fastHiddenDim();
+  /** The SwiGLU MLP's weights ({@code GatedMLP}), names prefixed. */
+  public static List<ParamSpec> mlp(String pre, int d, int width, double initializerRange) {
+    ParamInit linear = new ParamInit.Normal(initializerRange);
+    return List.of(
+        new ParamSpec(pre + "gate_proj.weight", new int[] {width, d}, linear),
+        new ParamSpec(pre + "up_proj.weight", new int[] {width, d}, linear),
+        new ParamSpec(pre + "down_proj.weight", new int[] {d, width}, linear));
+  }
+
+  /**
+   * The parameters of one LaCT layer ({@code LaCTSWIGLULayer}), names prefixed, in the official
+   * order.
+   *
+   * @param pre name prefix
+   * @param d model width
+   * @param h fast-weight heads
+   * @param dh fast-weight hidden width
+   * @param lowRank rank of the initial W0 and W2 (0: full-rank parameters)
+   * @param gain gain of the low-rank initialisation
+   * @param tttScale whether the silu gate's projection exists
+   * @param momentum whether the momentum projection exists
+   * @param qkNorm whether q_norm and k_norm exist
+   * @param initializerRange std of the linear weights
+   */
+  public static List<ParamSpec> lactLayer(String pre, int d, int h, int dh, int lowRank, double gain,
+      boolean tttScale, boolean momentum, boolean qkNorm, double initializerRange) {
+    List<ParamSpec> p = new ArrayList<>();
+    ParamInit linear = new ParamInit.Normal(initializerRange);
+    int df = d / h;
     p.add(new ParamSpec(pre + "w1", new int[] {h, df, dh}, new ParamInit.Normal(1.0 / Math.sqrt(dh))));
     p.add(new ParamSpec(pre + "qk_scale", new int[] {d, 2}, ParamInit.ONES));
     p.add(new ParamSpec(pre + "qk_offset", new int[] {d, 2}, ParamInit.ZEROS));
     p.add(new ParamSpec(pre + "qkv.weight", new int[] {3 * d, d}, linear));
     p.add(new ParamSpec(pre + "o_proj.weight", new int[] {d, d}, linear));
     for (String w : new String[] {"w0", "w2"}) {
-      if (c.lowRank() > 0) {
-        int r = c.lowRank();
-        double g = c.fwInitGain();
-        p.add(new ParamSpec(pre + w + ".w_left", new int[] {h, dh, r}, new ParamInit.Normal(g / Math.sqrt(r))));
-        p.add(new ParamSpec(pre + w + ".w_right", new int[] {h, r, df}, new ParamInit.Normal(g / Math.sqrt(df))));
+      if (lowRank > 0) {
+        p.add(new ParamSpec(pre + w + ".w_left", new int[] {h, dh, lowRank}, new ParamInit.Normal(gain / Math.sqrt(lowRank))));
+        p.add(new ParamSpec(pre + w + ".w_right", new int[] {h, lowRank, df}, new ParamInit.Normal(gain / Math.sqrt(df))));
       } else {
         p.add(new ParamSpec(pre + w, new int[] {h, dh, df}, new ParamInit.Normal(1.0 / Math.sqrt(df))));
       }
     }
     p.add(new ParamSpec(pre + "lr_proj.weight", new int[] {3 * h, d}, linear));
     p.add(new ParamSpec(pre + "lr_proj.bias", new int[] {3 * h}, ParamInit.ZEROS));
-    if (c.learnableTttScale()) {
+    if (tttScale) {
       p.add(new ParamSpec(pre + "ttt_scale_proj.weight", new int[] {h, d}, linear));
       p.add(new ParamSpec(pre + "ttt_scale_proj.bias", new int[] {h}, ParamInit.ZEROS));
     }
     p.add(new ParamSpec(pre + "ttt_norm.weight", new int[] {df}, ParamInit.ONES));
-    if (c.useMomentum()) {
+    if (momentum) {
       p.add(new ParamSpec(pre + "momentum_proj.0.weight", new int[] {h, d}, linear));
       p.add(new ParamSpec(pre + "momentum_proj.0.bias", new int[] {h}, ParamInit.ZEROS));
     }
-    if (c.attnQkNorm()) {
+    if (qkNorm) {
       p.add(new ParamSpec(pre + "q_norm.weight", new int[] {d}, ParamInit.ONES));
       p.add(new ParamSpec(pre + "k_norm.weight", new int[] {d}, ParamInit.ONES));
     }
+    return p;
   }
 }

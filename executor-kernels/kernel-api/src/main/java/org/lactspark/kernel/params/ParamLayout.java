@@ -80,16 +80,28 @@ public final class ParamLayout {
     }
     for (ParamSpec s : specs) {
       int off = Math.toIntExact(offsets.get(s.name()));
-      int n = Math.toIntExact(s.size());
-      if (s.init() instanceof ParamInit.Constant c) {
-        java.util.Arrays.fill(flat, off, off + n, (float) c.value());
-      } else if (s.init() instanceof ParamInit.Normal nrm) {
-        Random rnd = new Random(seed ^ nameHash(s.name()));
-        for (int i = 0; i < n; i++) {
-          flat[off + i] = (float) (nrm.std() * rnd.nextGaussian());
-        }
+      double[] v = initialValues(s, seed);
+      for (int i = 0; i < v.length; i++) {
+        flat[off + i] = (float) v[i];
       }
     }
+  }
+
+  /**
+   * The initial values of one parameter for a layout seed: the same numbers whichever layout
+   * holds it, so a DL4J layer that initialises its own slice agrees with the whole model's layout.
+   */
+  public static double[] initialValues(ParamSpec s, long seed) {
+    double[] v = new double[Math.toIntExact(s.size())];
+    if (s.init() instanceof ParamInit.Constant c) {
+      java.util.Arrays.fill(v, c.value());
+    } else if (s.init() instanceof ParamInit.Normal nrm) {
+      Random rnd = new Random(seed ^ nameHash(s.name()));
+      for (int i = 0; i < v.length; i++) {
+        v[i] = nrm.std() * rnd.nextGaussian();
+      }
+    }
+    return v;
   }
 
   /** A 64-bit FNV-1a hash of the name, stable across JVMs (unlike String.hashCode's spread). */

@@ -9,9 +9,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code s = sigmoid(a)}, {@code silu = a s}, {@code silu' = s (1 + a (1 - s))},
  * {@code silu'' = s (1 - s) (2 + a (1 - 2 s))}.
  */
-final class Silu {
-  final INDArray sig;
-  final INDArray value;
+public final class Silu {
+  /** sigmoid(a). */
+  public final INDArray sig;
+  /** silu(a). */
+  public final INDArray value;
   private INDArray prime;
 
   private Silu(INDArray sig, INDArray value) {
@@ -19,14 +21,15 @@ final class Silu {
     this.value = value;
   }
 
-  static Silu of(INDArray a) {
+  /** silu of {@code a}, which is not modified. */
+  public static Silu of(INDArray a) {
     INDArray sig = Nd4j.createUninitialized(a.dataType(), a.shape());
     Nd4j.exec(new Sigmoid(a, sig));
     return new Silu(sig, a.mul(sig));
   }
 
   /** silu'(a), computed on first use (the forward apply never needs it). */
-  INDArray prime() {
+  public INDArray prime() {
     if (prime == null) {
       prime = sig.rsub(1.0).muli(value).addi(sig);
     }
@@ -34,7 +37,7 @@ final class Silu {
   }
 
   /** silu'' of the same input {@code a}. */
-  INDArray second(INDArray a) {
+  public INDArray second(INDArray a) {
     INDArray oneMinus = sig.rsub(1.0);
     INDArray inner = sig.mul(-2.0).addi(1.0).muli(a).addi(2.0);
     return inner.muli(oneMinus).muli(sig);

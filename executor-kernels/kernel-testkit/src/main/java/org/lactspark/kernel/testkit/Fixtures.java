@@ -20,13 +20,28 @@ public final class Fixtures {
     if (prop != null) {
       return Path.of(prop);
     }
+    return named("lact-op");
+  }
+
+  /** The {@code fixtures/lact-layer} directory (whole-layer golden vectors). */
+  public static Path lactLayer() {
+    return named("lact-layer");
+  }
+
+  /** The {@code fixtures/lact-model} directory (whole-model golden vectors). */
+  public static Path lactModel() {
+    return named("lact-model");
+  }
+
+  /** The nearest {@code fixtures/<name>} above the working directory. */
+  private static Path named(String name) {
     for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-      Path candidate = dir.resolve("fixtures").resolve("lact-op");
+      Path candidate = dir.resolve("fixtures").resolve(name);
       if (Files.isRegularFile(candidate.resolve("README.md"))) {
         return candidate;
       }
     }
     throw new IllegalStateException(
-        "fixtures/lact-op not found above " + Path.of("").toAbsolutePath() + "; set -D" + PROPERTY);
+        "fixtures/" + name + " not found above " + Path.of("").toAbsolutePath());
   }
 }

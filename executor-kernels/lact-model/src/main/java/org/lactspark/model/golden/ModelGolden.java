@@ -1,0 +1,63 @@
+package org.lactspark.model.golden;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.lactspark.conf.ModelConfig;
+import org.lactspark.kernel.DType;
+import org.lactspark.kernel.golden.ConformanceRunner;
+import org.lactspark.model.graph.LactModels;
+import org.lactspark.model.graph.ModelParams;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Runs one {@code fixtures/lact-model} case through the DL4J model: the graph built from the
+ * official {@code config.json}, loaded with the stored parameters by official name, gives the
+ * logits for {@code input_ids}, the loss against {@code labels} and the gradient of every
+ * parameter.
+ */
+public final class ModelGolden {
+  private ModelGolden() {}
+
+  /** Loads and runs the case in {@code dir}; problems become the case's error, never an exception. */
+  public static ConformanceRunner.CaseResult run(Path dir, String backend, DType dtype) {
+    String name = dir.getFileName().toString();
+    try {
+      return runOrThrow(dir, backend, dtype);
+    } catch (IOException | RuntimeException e) {
+      return new ConformanceRunner.CaseResult(name, List.of(), "case " + name + ": " + e.getMessage());
+    }
+  }
+
+  private static ConformanceRunner.CaseResult runOrThrow(Path dir, String backend, DType dtype) throws IOException {
+    JsonNode c = new ObjectMapper().readTree(dir.resolve("case.json").toFile());
+    DataType dt = dtype == DType.FLOAT64 ? DataType.DOUBLE : DataType.FLOAT;
+    GoldenTensors gt = new GoldenTensors(dir, c.path("tolerances"), dtype);
+    ModelConfig config = OfficialConfig.modelConfig(c.path("config"));
+    LactModels.Options o = new LactModels.Options(dt, 0L, backend, new org.nd4j.linalg.learning.config.NoOp());
+    ComputationGraph graph = LactModels.build(config, o);
+    Map<String, INDArray> params = ModelParams.byOfficialName(graph);
+    for (Map.Entry<String, INDArray> e : params.entrySet()) {
+      e.getValue().assign(gt.load("param." + e.getKey(), dt).reshape('c', e.getValue().shape()));
+    }
+    INDArray ids = gt.load("input_ids", dt);
+    INDArray labels = gt.load("labels", dt);
+    List<ConformanceRunner.TensorResult> results = new ArrayList<>();
+    results.add(gt.compare("logits", "logits", graph.outputSingle(ids)));
+    graph.setInputs(ids);
+    graph.setLabels(labels);
+    graph.computeGradientAndScore();
+    results.add(gt.compare("loss", "loss", org.nd4j.linalg.factory.Nd4j.scalar(graph.score())));
+    Map<String, INDArray> grads = ModelParams.gradientsByOfficialName(graph.gradient());
+    for (String p : params.keySet()) {
+      results.add(gt.compare("grad." + p, "grad." + p, grads.get(p)));
+    }
+    return new ConformanceRunner.CaseResult(dir.getFileName().toString(), results, null);
+  }
+}

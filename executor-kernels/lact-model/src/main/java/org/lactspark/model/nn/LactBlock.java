@@ -1,0 +1,76 @@
+package org.lactspark.model.nn;
+
+import org.lactspark.kernel.LactKernel;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The pre-norm residual block ({@code LaCTBlock}): {@code h = x + attn(RMSNorm(x))},
+ * {@code out = h + mlp(RMSNorm(h))}. Parameters: {@code attn_norm.weight}, {@code attn.*} (the
+ * {@link LactLayer}'s), {@code mlp_norm.weight}, {@code mlp.*} (the {@link SwiGluMlp}'s).
+ */
+public final class LactBlock {
+  private final LactLayer attn;
+  private final double normEps;
+
+  /** A block around a LaCT layer of {@code spec}; {@code normEps} is the block norms' eps. */
+  public LactBlock(LactLayerSpec spec, LactKernel kernel, double normEps) {
+    this.attn = new LactLayer(spec, kernel);
+    this.normEps = normEps;
+  }
+
+  /** Saved activations of one forward. */
+  public static final class Pass implements AutoCloseable {
+    private final INDArray out;
+    private final RmsNorm.Pass attnNorm;
+    private final LactLayer.Pass attn;
+    private final RmsNorm.Pass mlpNorm;
+    private final SwiGluMlp.Pass mlp;
+
+    Pass(INDArray out, RmsNorm.Pass attnNorm, LactLayer.Pass attn, RmsNorm.Pass mlpNorm, SwiGluMlp.Pass mlp) {
+      this.out = out;
+      this.attnNorm = attnNorm;
+      this.attn = attn;
+      this.mlpNorm = mlpNorm;
+      this.mlp = mlp;
+    }
+
+    /** The block output {@code [B, L, d]}. */
+    public INDArray output() {
+      return out;
+    }
+
+    /** Frees the LaCT op's saved state. */
+    @Override
+    public void close() {
+      attn.close();
+    }
+  }
+
+  /** The block on {@code x [B, L, d]} with a sequence mask (may be null). */
+  public Pass forward(Params p, INDArray x, INDArray mask) {
+    long b = x.size(0);
+    long len = x.size(1);
+    long d = x.size(2);
+    INDArray rows = x.dup('c').reshape('c', b * len, d);
+    RmsNorm.Pass n1 = RmsNorm.forward(rows, p.get("attn_norm.weight"), normEps);
+    LactLayer.Pass a = attn.forward(p.sub("attn."), n1.out().reshape('c', b, len, d), mask);
+    INDArray h = rows.add(a.output().reshape('c', b * len, d));
+    RmsNorm.Pass n2 = RmsNorm.forward(h, p.get("mlp_norm.weight"), normEps);
+    SwiGluMlp.Pass m = SwiGluMlp.forward(p.sub("mlp."), n2.out());
+    return new Pass(h.addi(m.out()).reshape('c', b, len, d), n1, a, n2, m);
+  }
+
+  /** Writes every parameter gradient into {@code g}; returns {@code dx [B, L, d]}. */
+  public INDArray backward(Params p, Pass s, INDArray dy, Params g) {
+    long b = dy.size(0);
+    long len = dy.size(1);
+    long d = dy.size(2);
+    INDArray dRows = dy.dup('c').reshape('c', b * len, d);
+    INDArray dn2 = SwiGluMlp.backward(p.sub("mlp."), s.mlp, dRows, g.sub("mlp."));
+    INDArray dh = dRows.addi(RmsNorm.backward(s.mlpNorm, p.get("mlp_norm.weight"), dn2, g.get("mlp_norm.weight")));
+    INDArray dn1 = attn.backward(p.sub("attn."), s.attn, dh.reshape('c', b, len, d), g.sub("attn."))
+        .reshape('c', b * len, d);
+    return dh.addi(RmsNorm.backward(s.attnNorm, p.get("attn_norm.weight"), dn1, g.get("attn_norm.weight")))
+        .reshape('c', b, len, d);
+  }
+}

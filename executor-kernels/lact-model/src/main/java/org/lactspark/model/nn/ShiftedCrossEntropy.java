@@ -1,0 +1,104 @@
+package org.lactspark.model.nn;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * The language-model loss of {@code LaCTForCausalLM}: the logits at position t are scored against
+ * the label at t + 1, the last position is never scored, labels equal to {@link #IGNORE_INDEX} are
+ * skipped, and the loss is the mean over all scored tokens of the batch. Beyond the official
+ * model, a sequence mask (see {@link Segments}) removes padded positions from the loss, both as
+ * inputs and as targets, and in document-restart mode a position is not scored against the first
+ * token of the next document (each document alone never predicts its own first token).
+ */
+public final class ShiftedCrossEntropy {
+  /** Labels with this value are not scored (PyTorch's default ignore index). */
+  public static final int IGNORE_INDEX = -100;
+
+  private ShiftedCrossEntropy() {}
+
+  /**
+   * One loss evaluation: the mean loss, the per-sequence sums and counts, and what the backward
+   * needs.
+   */
+  public record Pass(double loss, double[] perSequenceSum, int[] perSequenceCount, int scored,
+      INDArray probs, int[] targets) {}
+
+  /**
+   * Which positions are scored and against which class ({@code -1}: not scored), row-major over
+   * {@code [B, L]}.
+   *
+   * @throws IllegalArgumentException naming the position of a label outside {@code [0, vocab)}
+   *     that is not the ignore index
+   */
+  public static int[] targets(INDArray labels, INDArray mask, boolean documentRestart, int vocab) {
+    int b = (int) labels.size(0);
+    int len = (int) labels.size(1);
+    double[] lab = labels.dup('c').data().asDouble();
+    double[] seg = mask == null ? null : mask.dup('c').data().asDouble();
+    int[] t = new int[b * len];
+    for (int i = 0; i < b; i++) {
+      for (int j = 0; j < len; j++) {
+        int at = i * len + j;
+        t[at] = -1;
+        if (j == len - 1) {
+          continue;
+        }
+        double y = lab[at + 1];
+        if (y == IGNORE_INDEX) {
+          continue;
+        }
+        if (y != Math.rint(y) || y < 0 || y >= vocab) {
+          throw new IllegalArgumentException("labels: value " + y + " at [" + i + ", " + (j + 1)
+              + "] is neither " + IGNORE_INDEX + " nor a class in [0, " + vocab + ")");
+        }
+        if (seg != null && (seg[at] <= 0 || seg[at + 1] <= 0 || (documentRestart && seg[at] != seg[at + 1]))) {
+          continue;
+        }
+        t[at] = (int) y;
+      }
+    }
+    return t;
+  }
+
+  /** The loss of {@code logits [B*L, V]} against {@code targets} from {@link #targets}. */
+  public static Pass forward(INDArray logits, int[] targets, int batch) {
+    INDArray max = logits.max(true, 1);
+    INDArray shifted = logits.subColumnVector(max);
+    INDArray lse = Transforms.log(Transforms.exp(shifted, true).sum(true, 1), false);
+    INDArray probs = Transforms.exp(shifted.subiColumnVector(lse), false);
+    double[] lseMax = lse.addi(max).dup('c').data().asDouble();
+    int len = targets.length / batch;
+    double[] sums = new double[batch];
+    int[] counts = new int[batch];
+    int scored = 0;
+    double total = 0;
+    for (int r = 0; r < targets.length; r++) {
+      if (targets[r] >= 0) {
+        double l = lseMax[r] - logits.getDouble(r, targets[r]);
+        sums[r / len] += l;
+        counts[r / len]++;
+        total += l;
+        scored++;
+      }
+    }
+    return new Pass(scored == 0 ? 0.0 : total / scored, sums, counts, scored, probs, targets);
+  }
+
+  /**
+   * {@code d loss / d logits}: {@code (softmax - onehot) / scored} on scored rows, 0 elsewhere
+   * (also everywhere when nothing was scored). Consumes the pass's probabilities.
+   */
+  public static INDArray backward(Pass p) {
+    INDArray g = p.probs();
+    double[] weight = new double[p.targets().length];
+    for (int r = 0; r < weight.length; r++) {
+      if (p.targets()[r] >= 0) {
+        weight[r] = 1.0 / p.scored();
+        g.putScalar(r, p.targets()[r], g.getDouble(r, p.targets()[r]) - 1.0);
+      }
+    }
+    return g.muliColumnVector(Nd4j.create(weight, new long[] {weight.length, 1}).castTo(g.dataType()));
+  }
+}
