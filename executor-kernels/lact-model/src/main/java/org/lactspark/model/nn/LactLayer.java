@@ -35,7 +35,7 @@ public final class LactLayer {
     this.spec = spec;
     this.kernel = kernel;
     this.rope = Rope.of(spec.attnHeadDim(), spec.ropeTheta());
-    this.attention = new WindowAttention(spec.windowSize(), Math.min(spec.windowSize(), 256));
+    this.attention = new WindowAttention(spec.windowSize(), Math.min(spec.windowSize(), 256), !spec.bidirectional());
   }
 
   /** The spec this layer computes. */

@@ -3,7 +3,6 @@ package org.lactspark.model.nn;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
-import org.nd4j.linalg.api.blas.params.MMulTranspose;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
@@ -15,13 +14,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastDivOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
-import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
- * Causal sliding-window softmax attention, as {@code flash_attn_func(q, k, v, causal=True,
+ * Sliding-window softmax attention, causal by default as {@code flash_attn_func(q, k, v, causal=True,
  * window_size=(window-1, 0))}: query {@code t} attends the keys {@code s} with
  * {@code t - window + 1 <= s <= t} (and, with a key mask, only keys whose mask is 1), with scores
  * scaled by {@code 1/sqrt(dh)}.
@@ -70,6 +68,7 @@ public final class WindowAttention {
 
   private final int window;
   private final int blockSize;
+  private final boolean causal;
 
   /** A block's window pattern depends only on its size and the offset of its first query. */
   private record BiasKey(int rows, int cols, int offset) {}
@@ -125,6 +124,16 @@ public final class WindowAttention {
    * @throws IllegalArgumentException if either is below 1
    */
   public WindowAttention(int window, int blockSize) {
+    this(window, blockSize, true);
+  }
+
+  /**
+   * As {@link #WindowAttention(int, int)}, or, with {@code causal} false, the symmetric window of
+   * the set variant: query {@code t} attends keys {@code s} with {@code |t - s| < window} (a window
+   * of at least the length is full bidirectional attention).
+   */
+  public WindowAttention(int window, int blockSize, boolean causal) {
+    this.causal = causal;
     if (window < 1) {
       throw new IllegalArgumentException("window must be >= 1, got " + window);
     }
@@ -178,12 +187,13 @@ public final class WindowAttention {
     for (int t0 = 0; t0 < length; t0 += blockSize) {
       int t1 = Math.min(length, t0 + blockSize);
       int s0 = Math.max(0, t0 - window + 1);
+      int e1 = keyEnd(t1, length);
       try (MemoryWorkspace ws = blockWorkspace()) {
         INDArray qb = heads(qs, t0, t1);
-        INDArray kb = heads(ks, s0, t1);
-        INDArray vb = heads(vs, s0, t1);
+        INDArray kb = heads(ks, s0, e1);
+        INDArray vb = heads(vs, s0, e1);
 
-        INDArray scores = scores(qb, kb, scale, t0, t1, s0, keyBias, windowBiases);
+        INDArray scores = scores(qb, kb, scale, t0, t1, s0, e1, keyBias, windowBiases);
         INDArray max = Transforms.max(scores.max(2), MAX_FLOOR, false);
         Nd4j.exec(new BroadcastSubOp(scores, max, scores, 0, 1));
         INDArray p = Transforms.exp(scores, false);
@@ -237,24 +247,25 @@ public final class WindowAttention {
     for (int t0 = 0; t0 < length; t0 += blockSize) {
       int t1 = Math.min(length, t0 + blockSize);
       int s0 = Math.max(0, t0 - window + 1);
+      int e1 = keyEnd(t1, length);
       try (MemoryWorkspace ws = blockWorkspace()) {
         INDArray qb = heads(pass.q, t0, t1);
-        INDArray kb = heads(pass.k, s0, t1);
-        INDArray vb = heads(pass.v, s0, t1);
+        INDArray kb = heads(pass.k, s0, e1);
+        INDArray vb = heads(pass.v, s0, e1);
         INDArray dob = heads(dos, t0, t1);
         // rowsum(dO * O): the softmax backward's correction term, one per query row and head.
         INDArray delta = dob.mul(heads(pass.output, t0, t1)).sum(2);
 
-        INDArray scores = scores(qb, kb, scale, t0, t1, s0, pass.keyBias, windowBiases);
+        INDArray scores = scores(qb, kb, scale, t0, t1, s0, e1, pass.keyBias, windowBiases);
         INDArray lse = pass.lse.get(NDArrayIndex.all(), NDArrayIndex.interval(t0, t1)).dup('c');
         Nd4j.exec(new BroadcastSubOp(scores, lse, scores, 0, 1));
         INDArray p = Transforms.exp(scores, false);
 
-        INDArray dvb = Nd4j.createUninitialized(type, n, t1 - s0, dh);
+        INDArray dvb = Nd4j.createUninitialized(type, n, e1 - s0, dh);
         gemm(p, true, dob, false, dvb, 1.0, 0.0);
-        tokens(dv, s0, t1).addi(unheads(dvb, batch, heads));
+        tokens(dv, s0, e1).addi(unheads(dvb, batch, heads));
 
-        INDArray ds = Nd4j.createUninitialized(type, n, t1 - t0, t1 - s0);
+        INDArray ds = Nd4j.createUninitialized(type, n, t1 - t0, e1 - s0);
         gemm(dob, false, vb, true, ds, 1.0, 0.0);
         Nd4j.exec(new BroadcastSubOp(ds, delta, ds, 0, 1));
         ds.muli(p);
@@ -262,9 +273,9 @@ public final class WindowAttention {
         INDArray dqb = Nd4j.createUninitialized(type, n, t1 - t0, dh);
         gemm(ds, false, kb, false, dqb, scale, 0.0);
         tokens(dq, t0, t1).assign(unheads(dqb, batch, heads));
-        INDArray dkb = Nd4j.createUninitialized(type, n, t1 - s0, dh);
+        INDArray dkb = Nd4j.createUninitialized(type, n, e1 - s0, dh);
         gemm(ds, true, qb, false, dkb, scale, 0.0);
-        tokens(dk, s0, t1).addi(unheads(dkb, batch, heads));
+        tokens(dk, s0, e1).addi(unheads(dkb, batch, heads));
       }
     }
     return new Gradients(dq, dk, dv);
@@ -274,33 +285,34 @@ public final class WindowAttention {
    * The block's scores {@code scale * Q K^T} with {@code -BIG} added where the window, causality or
    * the key mask forbid the pair: {@code [B*H, t1-t0, t1-s0]}.
    */
-  private INDArray scores(INDArray qb, INDArray kb, double scale, int t0, int t1, int s0,
+  private INDArray scores(INDArray qb, INDArray kb, double scale, int t0, int t1, int s0, int e1,
       INDArray keyBias, Map<BiasKey, INDArray> windowBiases) {
     long n = qb.size(0);
     DataType type = qb.dataType();
-    INDArray s = Nd4j.createUninitialized(type, n, t1 - t0, t1 - s0);
+    INDArray s = Nd4j.createUninitialized(type, n, t1 - t0, e1 - s0);
     gemm(qb, false, kb, true, s, scale, 0.0);
     // Interior blocks share one pattern; only the first blocks and the last (short) one differ.
-    INDArray wb = windowBiases.computeIfAbsent(new BiasKey(t1 - t0, t1 - s0, t0 - s0),
-        x -> windowBias(t0, t1, s0, type));
+    INDArray wb = windowBiases.computeIfAbsent(new BiasKey(t1 - t0, e1 - s0, t0 - s0),
+        x -> windowBias(t0, t1, s0, e1, type));
     Nd4j.exec(new BroadcastAddOp(s, wb, s, 1, 2));
     if (keyBias != null) {
-      INDArray kbias = keyBias.get(NDArrayIndex.all(), NDArrayIndex.interval(s0, t1)).dup('c');
+      INDArray kbias = keyBias.get(NDArrayIndex.all(), NDArrayIndex.interval(s0, e1)).dup('c');
       Nd4j.exec(new BroadcastAddOp(s, kbias, s, 0, 2));
     }
     return s;
   }
 
   /** {@code [t1-t0, t1-s0]}: 0 where key {@code s} is in query {@code t}'s window, else {@code -BIG}. */
-  private INDArray windowBias(int t0, int t1, int s0, DataType type) {
+  private INDArray windowBias(int t0, int t1, int s0, int e1, DataType type) {
     int rows = t1 - t0;
-    int cols = t1 - s0;
+    int cols = e1 - s0;
     double[] bias = new double[rows * cols];
     for (int r = 0; r < rows; r++) {
       int t = t0 + r;
       for (int c = 0; c < cols; c++) {
         int s = s0 + c;
-        bias[r * cols + c] = s <= t && s > t - window ? 0.0 : -BIG;
+        boolean allowed = causal ? s <= t && s > t - window : Math.abs(s - t) < window;
+        bias[r * cols + c] = allowed ? 0.0 : -BIG;
       }
     }
     // Cached across blocks, so it must outlive the block workspace that is open when it is built.
@@ -373,11 +385,14 @@ public final class WindowAttention {
     return Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, WORKSPACE_ID);
   }
 
-  /** {@code c[i] = alpha op(a[i]) op(b[i]) + beta c[i]} for every batch item, as one libnd4j op. */
+  /** One past the last key a block of queries ending at {@code t1} can see. */
+  private int keyEnd(int t1, int length) {
+    return causal ? t1 : (int) Math.min(length, (long) t1 + window - 1);
+  }
+
   private static void gemm(INDArray a, boolean ta, INDArray b, boolean tb, INDArray c, double alpha,
       double beta) {
-    Nd4j.exec(new Mmul(a, b, c, alpha, beta,
-        MMulTranspose.builder().transposeA(ta).transposeB(tb).build()));
+    org.lactspark.kernel.nd4j.Bmm.gemm(a, ta, b, tb, c, alpha, beta);
   }
 
   private static void checkInput(INDArray x, String name) {

@@ -52,6 +52,10 @@ class WindowAttentionTest {
    * softmax over those, and (when dOut is given) the textbook softmax-attention backward.
    */
   private static Ref naive(T4 q, T4 k, T4 v, double[][] mask, int window, T4 dOut) {
+    return naive(q, k, v, mask, window, dOut, true);
+  }
+
+  private static Ref naive(T4 q, T4 k, T4 v, double[][] mask, int window, T4 dOut, boolean causal) {
     int b = q.b;
     int l = q.l;
     int h = q.h;
@@ -68,7 +72,8 @@ class WindowAttentionTest {
           boolean[] allowed = new boolean[l];
           double max = Double.NEGATIVE_INFINITY;
           for (int s = 0; s < l; s++) {
-            allowed[s] = s <= t && s > t - window && (mask == null || mask[bi][s] == 1.0);
+            allowed[s] = (causal ? s <= t && s > t - window : Math.abs(s - t) < window)
+                && (mask == null || mask[bi][s] == 1.0);
             if (allowed[s]) {
               double dot = 0;
               for (int c = 0; c < d; c++) {
@@ -316,8 +321,8 @@ class WindowAttentionTest {
   @Test
   void backwardMatchesFiniteDifferences() {
     Random rnd = new Random(15);
-    // Small on purpose: two forwards per element. Window 3 and blocks of 2 still give windows that
-    // straddle blocks; the masks give a query without keys at the start (batch 0) and in the middle
+    // Small on purpose: two forwards per element, and each forward's cost is mostly per-op
+    // overhead, so few blocks. Window 3 and blocks of 3 still give windows that straddle blocks; the masks give a query without keys at the start (batch 0) and in the middle
     // (batch 1, query 4), and queries whose window is partly masked.
     int b = 2;
     int l = 6;
@@ -329,7 +334,7 @@ class WindowAttentionTest {
     INDArray g = random(rnd, DataType.DOUBLE, b, l, h, d);
     double[][] m = {{0, 1, 1, 0, 1, 1}, {1, 1, 0, 0, 0, 1}};
     INDArray mask = maskArray(m);
-    WindowAttention attn = new WindowAttention(3, 2);
+    WindowAttention attn = new WindowAttention(3, 3);
     double[] gBefore = vec(g);
     WindowAttention.Pass pass = attn.forward(q, k, v, mask);
     double[] outBefore = vec(pass.output());
@@ -381,6 +386,30 @@ class WindowAttentionTest {
       double err = relErr(vec(got[i]), want[i].x);
       assertTrue(err < tol, String.format(Locale.ROOT, "%s %s window=%d block=%d: error %.3g",
           type, names[i], window, block, err));
+    }
+  }
+
+  @Test
+  void nonCausalSymmetricWindowMatchesReference() {
+    for (int[] c : new int[][] {{2, 13, 2, 4, 3, 4}, {1, 9, 2, 3, 20, 4}, {2, 17, 1, 4, 5, 2}}) {
+      Random rnd = new Random(c[1]);
+      DataType type = DataType.DOUBLE;
+      INDArray q = random(rnd, type, c[0], c[1], c[2], c[3]);
+      INDArray k = random(rnd, type, c[0], c[1], c[2], c[3]);
+      INDArray v = random(rnd, type, c[0], c[1], c[2], c[3]);
+      INDArray g = random(rnd, type, c[0], c[1], c[2], c[3]);
+      double[][] mask = prefixMask(c[0], c[1]);
+      WindowAttention attn = new WindowAttention(c[4], c[5], false);
+      WindowAttention.Pass pass = attn.forward(q, k, v, maskArray(mask));
+      WindowAttention.Gradients grads = attn.backward(pass, g);
+      Ref ref = naive(T4.of(q), T4.of(k), T4.of(v), mask, c[4], T4.of(g), false);
+      assertTrue(relErr(vec(pass.output()), ref.out.x) < 1e-12, "non-causal forward");
+      assertTrue(relErr(vec(grads.dq()), ref.dq.x) < 1e-10, "non-causal dq");
+      assertTrue(relErr(vec(grads.dk()), ref.dk.x) < 1e-10, "non-causal dk");
+      assertTrue(relErr(vec(grads.dv()), ref.dv.x) < 1e-10, "non-causal dv");
+      // A later key changes an earlier query's output, unlike the causal window.
+      Ref causalRef = naive(T4.of(q), T4.of(k), T4.of(v), mask, c[4], null, true);
+      assertTrue(relErr(vec(pass.output()), causalRef.out.x) > 1e-6, "non-causal equals causal");
     }
   }
 
