@@ -28,6 +28,12 @@ public final class Cli {
    */
   public static int execute(Object command, PrintWriter out, PrintWriter err, String... args) {
     CommandLine cl = new CommandLine(command);
+    for (CliExtension ext : CliExtension.all()) {
+      CommandLine parent = cl.getSubcommands().get(ext.parent());
+      if (parent != null) {
+        parent.addSubcommand(ext.command());
+      }
+    }
     cl.setExecutionExceptionHandler(Cli::handle);
     cl.setParameterExceptionHandler(Cli::usage);
     if (out != null) {

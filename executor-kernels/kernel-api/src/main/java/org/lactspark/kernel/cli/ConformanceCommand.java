@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import org.lactspark.kernel.DType;
 import org.lactspark.kernel.golden.ConformanceRunner;
 import org.lactspark.kernel.golden.GoldenCases;
+import org.lactspark.kernel.golden.GoldenSuite;
 import org.lactspark.kernel.spi.KernelBackend;
 import org.lactspark.kernel.spi.KernelBackends;
 import picocli.CommandLine;
@@ -20,7 +21,8 @@ import picocli.CommandLine.Option;
     name = "conformance",
     mixinStandardHelpOptions = true,
     description = {
-      "Check the LaCT op against golden vectors: one line per case, then 'N passed, M failed'.",
+      "Check the LaCT op, layer or model against golden vectors: one line per case, then",
+      "'N passed, M failed'. The folder's README says which (fixtures/lact-op, lact-layer, lact-model).",
       "Runs every case folder under --fixtures (format: fixtures/lact-op/README.md), compares the",
       "output and every gradient with the stored ones and prints each case's largest relative",
       "error. Exit status: 0 if every case passes, 1 if any fails, 2 for bad options or input."
@@ -45,13 +47,14 @@ public final class ConformanceCommand implements Callable<Integer> {
     DType type = DType.parse(dtype);
     KernelBackend b = KernelBackends.select(backend);
     ConformanceRunner runner = new ConformanceRunner(b, type);
+    GoldenSuite suite = GoldenSuite.forFixtures(fixtures);
     List<Path> cases = GoldenCases.list(fixtures);
     PrintWriter out = spec.commandLine().getOut();
-    out.printf(Locale.ROOT, "backend %s (%s), dtype %s, %d cases in %s%n",
-        b.name(), b.description(), type, cases.size(), fixtures);
+    out.printf(Locale.ROOT, "%s conformance: backend %s (%s), dtype %s, %d cases in %s%n",
+        suite == null ? "op" : suite.name(), b.name(), b.description(), type, cases.size(), fixtures);
     int passed = 0;
     for (Path c : cases) {
-      ConformanceRunner.CaseResult r = runner.run(c);
+      ConformanceRunner.CaseResult r = suite == null ? runner.run(c) : suite.run(c, b, type);
       out.println(format(r));
       if (r.passed()) {
         passed++;

@@ -7,13 +7,14 @@ import java.util.function.LongSupplier;
  * Samples a memory gauge on a daemon thread every {@code periodMicros} and keeps the maximum, so a
  * benchmark can report peak memory of code it does not instrument.
  */
-final class MemorySampler implements AutoCloseable {
+public final class MemorySampler implements AutoCloseable {
   private final LongSupplier gauge;
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final Thread thread;
   private volatile long max;
 
-  MemorySampler(LongSupplier gauge, long periodMicros) {
+  /** Starts sampling {@code gauge} every {@code periodMicros}. */
+  public MemorySampler(LongSupplier gauge, long periodMicros) {
     this.gauge = gauge;
     this.max = gauge.getAsLong();
     this.thread = new Thread(() -> loop(periodMicros), "lact-memory-sampler");
@@ -41,7 +42,8 @@ final class MemorySampler implements AutoCloseable {
     }
   }
 
-  long max() {
+  /** The largest value sampled so far. */
+  public long max() {
     return max;
   }
 

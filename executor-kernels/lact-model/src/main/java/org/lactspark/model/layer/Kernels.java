@@ -11,12 +11,15 @@ import org.nd4j.linalg.api.buffer.DataType;
  * The LaCT op kernel for a layer: the named backend ({@code auto}: the best available) in the
  * network's precision. Kernels are thread-safe and shared by every layer of a JVM.
  */
-final class Kernels {
+public final class Kernels {
   private static final Map<String, LactKernel> CACHE = new ConcurrentHashMap<>();
+  private static volatile java.util.function.UnaryOperator<LactKernel> decorator = k -> k;
 
   private Kernels() {}
 
   /**
+   * The kernel for a layer.
+   *
    * @throws IllegalArgumentException if the network's type is neither float nor double, or the
    *     backend is unknown or lacks that precision
    */
@@ -28,6 +31,15 @@ final class Kernels {
           "network data type " + networkType + ": the LaCT layers run in FLOAT or DOUBLE");
     };
     String name = backend == null || backend.isBlank() ? "auto" : backend;
-    return CACHE.computeIfAbsent(name + "/" + dt, k -> KernelBackends.select(name).kernel(dt));
+    return CACHE.computeIfAbsent(name + "/" + dt, k -> decorator.apply(KernelBackends.select(name).kernel(dt)));
+  }
+
+  /**
+   * Wraps every kernel handed to layers built from now on (benchmarks use it to time the op
+   * inside a whole training step). Clears the cache.
+   */
+  public static void decorate(java.util.function.UnaryOperator<LactKernel> wrapper) {
+    decorator = java.util.Objects.requireNonNull(wrapper, "wrapper");
+    CACHE.clear();
   }
 }
