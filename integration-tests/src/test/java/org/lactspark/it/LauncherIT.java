@@ -56,9 +56,32 @@ class LauncherIT {
     for (String dtype : List.of("float64", "float32")) {
       Result r = lact("conformance", "--fixtures", root().resolve("fixtures/lact-op").toString(), "--dtype", dtype);
       assertEquals(0, r.status(), r.out() + r.err());
-      assertTrue(r.out().startsWith("backend nd4j"), r.out());
+      assertTrue(r.out().startsWith("op conformance: backend nd4j"), r.out());
       assertEquals("7 passed, 0 failed", r.lastLine());
     }
+  }
+
+  @Test
+  void layerAndModelConformancePassInFloat64() throws Exception {
+    Result layer = lact("conformance", "--fixtures", root().resolve("fixtures/lact-layer").toString());
+    assertEquals(0, layer.status(), layer.out() + layer.err());
+    assertTrue(layer.out().startsWith("layer conformance"), layer.out());
+    assertEquals("2 passed, 0 failed", layer.lastLine());
+    Result model = lact("conformance", "--fixtures", root().resolve("fixtures/lact-model").toString());
+    assertEquals(0, model.status(), model.out() + model.err());
+    assertTrue(model.out().startsWith("model conformance"), model.out());
+    assertEquals("1 passed, 0 failed", model.lastLine());
+  }
+
+  @Test
+  void trainStepBenchPrintsJson() throws Exception {
+    Result r = lact("bench", "train-step", "--preset", "tiny", "--length", "64", "--warmup", "0", "--runs", "2");
+    assertEquals(0, r.status(), r.err());
+    JsonNode j = new ObjectMapper().readTree(r.lastLine());
+    assertEquals("train-step", j.get("bench").asText());
+    assertTrue(j.get("step_ms").asDouble() > j.get("op_ms").asDouble(), r.lastLine());
+    assertTrue(j.get("op_ms").asDouble() > 0, r.lastLine());
+    assertTrue(Double.isFinite(j.get("loss_last").asDouble()), r.lastLine());
   }
 
   @Test
