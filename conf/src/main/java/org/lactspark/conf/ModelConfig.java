@@ -38,6 +38,7 @@ import org.lactspark.conf.keys.ModelKeys;
  * @param hiddenRatio MLP ratio when intermediateSize is 0
  * @param intermediateSize MLP width, 0 to derive it
  * @param documentRestart restart fast weights at document starts
+ * @param tttEnabled the TTT branch is on (false: the attention-only baseline)
  */
 public record ModelConfig(
     int vocabSize, int hiddenSize, int numLayers, int numAttnHeads, int numLactHeads, double interMulti,
@@ -45,7 +46,7 @@ public record ModelConfig(
     double fwInitGain, double baseLr, boolean qkvSilu, boolean noVSilu, boolean attnQkNorm,
     boolean learnableTttScale, boolean tttPrenorm, boolean tttNope, double ropeTheta, double normEps,
     double initializerRange, boolean tieWordEmbeddings, double hiddenRatio, int intermediateSize,
-    boolean documentRestart) {
+    boolean documentRestart, boolean tttEnabled) {
 
   /** Where values come from when the record is built directly. */
   static final String DIRECT = "model config";
@@ -122,7 +123,7 @@ public record ModelConfig(
     Object[] all = {vocabSize, hiddenSize, numLayers, numAttnHeads, numLactHeads, interMulti, windowSize,
         chunkSize, contextLength, useMuon, useMomentum, lowRank, fwInitGain, baseLr, qkvSilu, noVSilu,
         attnQkNorm, learnableTttScale, tttPrenorm, tttNope, ropeTheta, normEps, initializerRange,
-        tieWordEmbeddings, hiddenRatio, intermediateSize, documentRestart};
+        tieWordEmbeddings, hiddenRatio, intermediateSize, documentRestart, tttEnabled};
     for (int i = 0; i < all.length; i++) {
       m.put(ModelKeys.ALL.get(i).name(), all[i]);
     }
@@ -140,6 +141,6 @@ public record ModelConfig(
         (Boolean) v.get("learnableTttScale"), (Boolean) v.get("tttPrenorm"), (Boolean) v.get("tttNope"),
         (Double) v.get("ropeTheta"), (Double) v.get("normEps"), (Double) v.get("initializerRange"),
         (Boolean) v.get("tieWordEmbeddings"), (Double) v.get("hiddenRatio"),
-        (Integer) v.get("intermediateSize"), (Boolean) v.get("documentRestart"));
+        (Integer) v.get("intermediateSize"), (Boolean) v.get("documentRestart"), (Boolean) v.get("tttEnabled"));
   }
 }

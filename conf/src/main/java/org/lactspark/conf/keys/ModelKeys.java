@@ -45,7 +45,9 @@ public final class ModelKeys {
           "MLP width 256*ceil(int(d*hiddenRatio*2/3)/256) when intermediateSize is 0 (hidden_ratio)"),
       ConfigKey.intAtLeast("intermediateSize", 0, 0, "MLP width; 0 derives it from hiddenRatio (intermediate_size)"),
       ConfigKey.flag("documentRestart", false,
-          "restart the fast weights at each document start instead of letting packed documents share them"));
+          "restart the fast weights at each document start instead of letting packed documents share them"),
+      ConfigKey.flag("tttEnabled", true,
+          "false switches the TTT branch off: each layer is sliding-window attention only (the TTT-off baseline)"));
 
   private static final Map<String, ConfigKey> BY_NAME = index();
 

@@ -26,7 +26,7 @@ public final class OfficialConfig {
         Math.max(0, c.path("w0_w2_low_rank").asInt(0)), BASE_LR, c.path("qkv_silu").asBoolean(true),
         c.path("no_v_silu").asBoolean(false), c.path("attn_qk_norm").asBoolean(false),
         c.path("learnable_ttt_scale").asBoolean(false), c.path("ttt_prenorm").asBoolean(false),
-        c.path("ttt_nope").asBoolean(false), c.path("rope_theta").asDouble(10000.0), false, false);
+        c.path("ttt_nope").asBoolean(false), c.path("rope_theta").asDouble(10000.0), false, false, true);
   }
 
   /** The model config of an official {@code config.json} object. */
@@ -39,7 +39,7 @@ public final class OfficialConfig {
         c.path("fw_init_gain").asDouble(0.5), BASE_LR, s.qkvSilu(), s.noVSilu(), s.attnQkNorm(),
         s.learnableTttScale(), s.tttPrenorm(), s.tttNope(), s.ropeTheta(), c.path("norm_eps").asDouble(1e-6),
         c.path("initializer_range").asDouble(0.006), c.path("tie_word_embeddings").asBoolean(false),
-        c.path("hidden_ratio").asDouble(4.0), inter.isNull() || inter.isMissingNode() ? 0 : inter.asInt(), false);
+        c.path("hidden_ratio").asDouble(4.0), inter.isNull() || inter.isMissingNode() ? 0 : inter.asInt(), false, true);
   }
 
   private static void requireSupported(JsonNode c) {

@@ -53,6 +53,8 @@ public abstract class LactFieldsConf extends ModelLayerConf {
   protected boolean bidirectional;
   /** Restart at document starts. */
   protected boolean documentRestart;
+  /** The TTT branch is on (false: attention only). */
+  protected boolean tttEnabled = true;
   /** Kernel backend name ("auto" picks the best available). */
   protected String backend = "nd4j";
 
@@ -80,6 +82,7 @@ public abstract class LactFieldsConf extends ModelLayerConf {
     ropeTheta = s.ropeTheta();
     bidirectional = s.bidirectional();
     documentRestart = s.documentRestart();
+    tttEnabled = s.tttEnabled();
   }
 
   /**
@@ -90,7 +93,7 @@ public abstract class LactFieldsConf extends ModelLayerConf {
   public LactLayerSpec spec() {
     return new LactLayerSpec(hiddenSize, numAttnHeads, numLactHeads, fastHiddenDim, windowSize, chunkSize,
         useMuon, useMomentum, lowRank, baseLr, qkvSilu, noVSilu, attnQkNorm, learnableTttScale, tttPrenorm,
-        tttNope, ropeTheta, bidirectional, documentRestart);
+        tttNope, ropeTheta, bidirectional, documentRestart, tttEnabled);
   }
 
   /** The LaCT layer's parameters under {@code prefix}, in the official order. */
@@ -249,6 +252,14 @@ public abstract class LactFieldsConf extends ModelLayerConf {
 
   public void setBidirectional(boolean bidirectional) {
     this.bidirectional = bidirectional;
+  }
+
+  public boolean isTttEnabled() {
+    return tttEnabled;
+  }
+
+  public void setTttEnabled(boolean tttEnabled) {
+    this.tttEnabled = tttEnabled;
   }
 
   public boolean isDocumentRestart() {

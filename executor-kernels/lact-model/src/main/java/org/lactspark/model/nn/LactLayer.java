@@ -25,6 +25,10 @@ public final class LactLayer {
   /** eps of the per-head L2 norm of the TTT q and k, and of ttt_norm, q_norm and k_norm (fla's 1e-5). */
   static final double EPS = 1e-5;
 
+  /** Parameters the attention branch uses; with the TTT branch off, only these get gradients. */
+  private static final java.util.Set<String> SHARED =
+      java.util.Set.of("qkv.weight", "o_proj.weight", "q_norm.weight", "k_norm.weight");
+
   private final LactLayerSpec spec;
   private final LactKernel kernel;
   private final Rope rope;
@@ -108,15 +112,15 @@ public final class LactLayer {
       return out;
     }
 
-    /** The fast weights after the last update, per instance (null if nothing ran). */
+    /** The fast weights after the last update, per instance (null if the op did not run). */
     public HostTensor[] finalWeights() {
-      return core == null ? null : core.op.finalWeights();
+      return core == null || core.op == null ? null : core.op.finalWeights();
     }
 
     /** Frees the op's saved state. */
     @Override
     public void close() {
-      if (core != null) {
+      if (core != null && core.op != null) {
         core.op.close();
       }
     }
@@ -173,8 +177,7 @@ public final class LactLayer {
       c.k = c.kNorm.out();
     }
     INDArray attnOut = attend(c, valid);
-    INDArray ttt = tttBranch(p, c, valid);
-    c.merged = attnOut.addi(ttt);
+    c.merged = spec.tttEnabled() ? attnOut.addi(tttBranch(p, c, valid)) : attnOut;
     c.out = Linear.forward(c.merged, p.get("o_proj.weight"), null).reshape('c', c.b, c.len, d);
     return c;
   }
@@ -251,11 +254,38 @@ public final class LactLayer {
 
   private INDArray backwardCore(Params p, Core c, INDArray dy3, Params g) {
     int d = spec.hiddenSize();
-    int df = spec.lactHeadDim();
     INDArray dOut = dy3.reshape('c', (long) c.b * c.len, d);
     INDArray dMerged = Linear.backward(c.merged, p.get("o_proj.weight"), dOut, g.get("o_proj.weight"), null);
     INDArray dx = Nd4j.zeros(c.x.dataType(), c.x.shape());
 
+    INDArray[] dqkv = spec.tttEnabled() ? tttBackward(p, c, dMerged, g, dx) : withoutTtt(c, g);
+    INDArray dq = dqkv[0];
+    INDArray dk = dqkv[1];
+    INDArray dv = dqkv[2];
+
+    // Attention branch.
+    long[] s = attnShape(c);
+    WindowAttention.Gradients ag = attention.backward(c.attn, dMerged.reshape('c', s).dup('c'));
+    long rows = (long) c.b * c.len;
+    dq.addi(rope.applyBackward(ag.dq()).reshape('c', rows, d));
+    dk.addi(rope.applyBackward(ag.dk()).reshape('c', rows, d));
+    dv.addi(ag.dv().reshape('c', rows, d));
+    if (spec.attnQkNorm()) {
+      dq = RmsNorm.backward(c.qNorm, p.get("q_norm.weight"), dq, g.get("q_norm.weight"));
+      dk = RmsNorm.backward(c.kNorm, p.get("k_norm.weight"), dk, g.get("k_norm.weight"));
+    }
+    INDArray dQkv = Nd4j.hstack(dq, dk, dv);
+    Linear.backwardInto(c.x, p.get("qkv.weight"), dQkv, g.get("qkv.weight"), null, dx);
+    return dx.reshape('c', c.b, c.len, d);
+  }
+
+  /**
+   * The TTT branch's backward: writes its parameters' gradients (and its share of dx) and returns
+   * its gradients with respect to the shared q, k and v {@code [B*L, d]}.
+   */
+  private INDArray[] tttBackward(Params p, Core c, INDArray dMerged, Params g, INDArray dx) {
+    int d = spec.hiddenSize();
+    int df = spec.lactHeadDim();
     // TTT output: gate, then ttt_norm.
     INDArray dYHat = dMerged.reshape('c', -1, df);
     if (spec.learnableTttScale()) {
@@ -306,23 +336,18 @@ public final class LactLayer {
     column(dOffset, 0).assign(dqs.sum(0));
     column(dOffset, 1).assign(dks.sum(0));
     INDArray scale = p.get("qk_scale");
-    INDArray dq = dqs.mulRowVector(column(scale, 0));
-    INDArray dk = dks.mulRowVector(column(scale, 1));
+    return new INDArray[] {dqs.mulRowVector(column(scale, 0)), dks.mulRowVector(column(scale, 1)), dv};
+  }
 
-    // Attention branch.
-    long[] s = attnShape(c);
-    WindowAttention.Gradients ag = attention.backward(c.attn, dMerged.reshape('c', s).dup('c'));
-    long rows = (long) c.b * c.len;
-    dq.addi(rope.applyBackward(ag.dq()).reshape('c', rows, d));
-    dk.addi(rope.applyBackward(ag.dk()).reshape('c', rows, d));
-    dv.addi(ag.dv().reshape('c', rows, d));
-    if (spec.attnQkNorm()) {
-      dq = RmsNorm.backward(c.qNorm, p.get("q_norm.weight"), dq, g.get("q_norm.weight"));
-      dk = RmsNorm.backward(c.kNorm, p.get("k_norm.weight"), dk, g.get("k_norm.weight"));
+  /** With the TTT branch off its parameters get zero gradients and q, k, v get none from it. */
+  private INDArray[] withoutTtt(Core c, Params g) {
+    for (String name : g.names()) {
+      if (!SHARED.contains(name)) {
+        g.get(name).assign(0.0);
+      }
     }
-    INDArray dQkv = Nd4j.hstack(dq, dk, dv);
-    Linear.backwardInto(c.x, p.get("qkv.weight"), dQkv, g.get("qkv.weight"), null, dx);
-    return dx.reshape('c', c.b, c.len, d);
+    return new INDArray[] {Nd4j.zeros(c.q.dataType(), c.q.shape()), Nd4j.zeros(c.k.dataType(), c.k.shape()),
+        Nd4j.zeros(c.v.dataType(), c.v.shape())};
   }
 
   private INDArray unrope(Core c, INDArray dRotated) {

@@ -32,12 +32,13 @@ import org.lactspark.kernel.NormPlacement;
  * @param ropeTheta RoPE base
  * @param bidirectional the set variant
  * @param documentRestart restart at document starts
+ * @param tttEnabled the TTT branch is on (false: attention only, the TTT-off baseline)
  */
 public record LactLayerSpec(
     int hiddenSize, int numAttnHeads, int numLactHeads, int fastHiddenDim, int windowSize, int chunkSize,
     boolean useMuon, boolean useMomentum, int lowRank, double baseLr, boolean qkvSilu, boolean noVSilu,
     boolean attnQkNorm, boolean learnableTttScale, boolean tttPrenorm, boolean tttNope, double ropeTheta,
-    boolean bidirectional, boolean documentRestart) {
+    boolean bidirectional, boolean documentRestart, boolean tttEnabled) {
 
   /** Checks the widths divide, naming the field. */
   public LactLayerSpec {
@@ -67,14 +68,14 @@ public record LactLayerSpec(
     return new LactLayerSpec(c.hiddenSize(), c.numAttnHeads(), c.numLactHeads(), c.fastHiddenDim(),
         c.windowSize(), c.chunkSize(), c.useMuon(), c.useMomentum(), c.lowRank(), c.baseLr(), c.qkvSilu(),
         c.noVSilu(), c.attnQkNorm(), c.learnableTttScale(), c.tttPrenorm(), c.tttNope(), c.ropeTheta(),
-        false, c.documentRestart());
+        false, c.documentRestart(), c.tttEnabled());
   }
 
   /** This spec as the set variant (or not). */
   public LactLayerSpec withBidirectional(boolean on) {
     return new LactLayerSpec(hiddenSize, numAttnHeads, numLactHeads, fastHiddenDim, windowSize, chunkSize,
         useMuon, useMomentum, lowRank, baseLr, qkvSilu, noVSilu, attnQkNorm, learnableTttScale, tttPrenorm,
-        tttNope, ropeTheta, on, documentRestart);
+        tttNope, ropeTheta, on, documentRestart, tttEnabled);
   }
 
   /** Attention head width. */

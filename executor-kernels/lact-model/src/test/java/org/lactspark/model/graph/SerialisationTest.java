@@ -23,7 +23,7 @@ import org.nd4j.linalg.learning.config.NoOp;
 class SerialisationTest {
   /** Every field differs from its default, so a field JSON drops comes back different. */
   private static final LactLayerSpec ODD = new LactLayerSpec(24, 3, 2, 18, 7, 5, true, true, 3, 0.004, false,
-      true, true, false, true, true, 12345.0, true, true);
+      true, true, false, true, true, 12345.0, true, true, false);
 
   private static ComputationGraphConfiguration roundTrip(ComputationGraphConfiguration c) {
     return ComputationGraphConfiguration.fromJson(c.toJson());
