@@ -28,19 +28,8 @@ class LayerGoldenTest {
     check(dir, DType.FLOAT64);
   }
 
-  /**
-   * Cases without Muon. Open (NOTES.md): in float32 the Muon case
-   * {@code v1_postnorm_muon_momentum_lowrank_L50_c16} misses the per-tensor bound on 4 of 18
-   * tensors by at most 1.6x (lr_proj.weight 2.7e-4 against 1.7e-4); float64 matches to 1e-9, and
-   * running the op in float64 or the attention in float64 does not change the float32 error, so
-   * it comes from float32 rounding in the branch's inputs amplified by Newton-Schulz.
-   */
-  static List<Path> casesWithoutMuon() throws IOException {
-    return cases().stream().filter(p -> !p.getFileName().toString().contains("muon")).toList();
-  }
-
   @ParameterizedTest
-  @MethodSource("casesWithoutMuon")
+  @MethodSource("cases")
   void matchesTheOfficialLayerInFloat32(Path dir) {
     check(dir, DType.FLOAT32);
   }

@@ -28,4 +28,12 @@ class ModelGoldenTest {
     assertFalse(r.tensors().isEmpty(), () -> "no tensors compared: " + r.error());
     assertTrue(r.passed(), () -> dir.getFileName() + ": " + r);
   }
+
+  @ParameterizedTest
+  @MethodSource("cases")
+  void theDl4jModelMatchesTheOfficialModelInFloat32(Path dir) {
+    ConformanceRunner.CaseResult r = ModelGolden.run(dir, "nd4j", DType.FLOAT32);
+    assertFalse(r.tensors().isEmpty(), () -> "no tensors compared: " + r.error());
+    assertTrue(r.passed(), () -> dir.getFileName() + ": " + r);
+  }
 }
