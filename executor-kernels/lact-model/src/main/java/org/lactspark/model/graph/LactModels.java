@@ -78,6 +78,9 @@ public final class LactModels {
         .dataType(o.dataType())
         .seed(o.seed())
         .updater(o.updater())
+        // The LM head's score is already the mean over scored tokens; DL4J's minibatch mode would
+        // divide the gradient by the batch size a second time.
+        .miniBatch(false)
         .trainingWorkspaceMode(WorkspaceMode.NONE)
         .inferenceWorkspaceMode(WorkspaceMode.NONE)
         .graphBuilder()

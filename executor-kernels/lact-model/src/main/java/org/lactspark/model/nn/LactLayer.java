@@ -229,7 +229,7 @@ public final class LactLayer {
       lr[j] = HeadLayout.host(c.lact.toInstances(lrColumn(eta, j), 1));
     }
     HostTensor mom = null;
-    if (spec.useMomentum()) {
+    if (spec.opSpec().momentum()) {
       c.momentum = Transforms.sigmoid(
           Linear.forward(c.x, p.get("momentum_proj.0.weight"), p.get("momentum_proj.0.bias")), false);
       mom = HeadLayout.host(c.lact.toInstances(c.momentum, 1));
@@ -313,11 +313,15 @@ public final class LactLayer {
     }
     INDArray dLrPre = dEta.muli(Transforms.sigmoid(c.lrPre, true));
     Linear.backwardInto(c.x, p.get("lr_proj.weight"), dLrPre, g.get("lr_proj.weight"), g.get("lr_proj.bias"), dx);
-    if (spec.useMomentum()) {
+    if (spec.opSpec().momentum()) {
       INDArray dm = c.lact.toTokens(HeadLayout.array(og.momentum(), dt), 1);
       INDArray dmPre = dm.muli(c.momentum.rsub(1.0).muli(c.momentum));
       Linear.backwardInto(c.x, p.get("momentum_proj.0.weight"), dmPre, g.get("momentum_proj.0.weight"),
           g.get("momentum_proj.0.bias"), dx);
+    } else if (spec.useMomentum()) {
+      // The set variant's single update starts from a zero buffer: the projection exists but acts on nothing.
+      g.get("momentum_proj.0.weight").assign(0.0);
+      g.get("momentum_proj.0.bias").assign(0.0);
     }
 
     // TTT q, k, v back to the shared projection.
