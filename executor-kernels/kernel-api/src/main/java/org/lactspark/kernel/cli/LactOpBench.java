@@ -139,7 +139,8 @@ public final class LactOpBench implements Callable<Integer> {
     }
   }
 
-  private static double median(double[] xs) {
+  /** The median of {@code xs} (the mean of the middle two for an even count); {@code xs} is not modified. */
+  public static double median(double[] xs) {
     double[] s = xs.clone();
     Arrays.sort(s);
     int m = s.length / 2;

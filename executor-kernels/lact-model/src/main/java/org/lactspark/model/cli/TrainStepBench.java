@@ -2,7 +2,6 @@ package org.lactspark.model.cli;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
@@ -11,6 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.lactspark.conf.ModelConfig;
 import org.lactspark.conf.preset.Presets;
+import org.lactspark.kernel.cli.LactOpBench;
 import org.lactspark.kernel.cli.MemorySampler;
 import org.lactspark.kernel.optim.AdamW;
 import org.lactspark.kernel.optim.AdamWConfig;
@@ -95,7 +95,7 @@ public final class TrainStepBench implements Callable<Integer> {
       peak = mem.max() - base;
     }
     Kernels.decorate(k -> k);
-    report(c, median(step), median(op), opFlops.get(), losses, peak);
+    report(c, LactOpBench.median(step), LactOpBench.median(op), opFlops.get(), losses, peak);
     return 0;
   }
 
@@ -164,11 +164,5 @@ public final class TrainStepBench implements Callable<Integer> {
       best = Math.min(best, (System.nanoTime() - t) / 1e9);
     }
     return 2.0 * 1024 * 1024 * 1024 / best / 1e9;
-  }
-
-  private static double median(double[] v) {
-    double[] s = v.clone();
-    Arrays.sort(s);
-    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
   }
 }

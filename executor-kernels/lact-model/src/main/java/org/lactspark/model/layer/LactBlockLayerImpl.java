@@ -1,16 +1,15 @@
 package org.lactspark.model.layer;
 
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.lactspark.model.nn.LactBlock;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.lactspark.model.nn.LactBlock;
 
-/** Runs {@link LactBlock}; keeps the last training forward's pass for the backward. */
-final class LactBlockLayerImpl extends ModelLayerImpl<LactBlockLayer> {
+/** Runs {@link LactBlock}. */
+final class LactBlockLayerImpl extends PassHoldingLayerImpl<LactBlockLayer, LactBlock.Pass> {
   private static final long serialVersionUID = 1L;
 
   private transient LactBlock math;
-  private transient LactBlock.Pass pass;
 
   LactBlockLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
     super(conf, dataType);
@@ -25,37 +24,17 @@ final class LactBlockLayerImpl extends ModelLayerImpl<LactBlockLayer> {
   }
 
   @Override
-  protected INDArray forward(INDArray input, INDArray mask, boolean training) {
-    release();
-    LactBlock.Pass p = math().forward(parameters(), input, mask);
-    if (training) {
-      pass = p;
-    } else {
-      p.close();
-    }
+  LactBlock.Pass run(INDArray input, INDArray mask) {
+    return math().forward(parameters(), input, mask);
+  }
+
+  @Override
+  INDArray output(LactBlock.Pass p) {
     return p.output();
   }
 
   @Override
-  protected INDArray backward(INDArray epsilon) {
-    if (pass == null) {
-      throw new IllegalStateException("LaCT block " + layerId() + ": backward without a training forward");
-    }
-    INDArray dx = math().backward(parameters(), pass, epsilon, gradients());
-    release();
-    return dx;
-  }
-
-  private void release() {
-    if (pass != null) {
-      pass.close();
-      pass = null;
-    }
-  }
-
-  @Override
-  public void clear() {
-    super.clear();
-    release();
+  INDArray back(LactBlock.Pass p, INDArray epsilon) {
+    return math().backward(parameters(), p, epsilon, gradients());
   }
 }

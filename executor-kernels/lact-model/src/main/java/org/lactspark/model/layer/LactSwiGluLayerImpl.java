@@ -1,16 +1,15 @@
 package org.lactspark.model.layer;
 
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.lactspark.model.nn.LactLayer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.lactspark.model.nn.LactLayer;
 
-/** Runs {@link LactLayer}; keeps the last training forward's pass for the backward. */
-final class LactSwiGluLayerImpl extends ModelLayerImpl<LactSwiGluLayer> {
+/** Runs {@link LactLayer}. */
+final class LactSwiGluLayerImpl extends PassHoldingLayerImpl<LactSwiGluLayer, LactLayer.Pass> {
   private static final long serialVersionUID = 1L;
 
   private transient LactLayer math;
-  private transient LactLayer.Pass pass;
 
   LactSwiGluLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
     super(conf, dataType);
@@ -24,37 +23,17 @@ final class LactSwiGluLayerImpl extends ModelLayerImpl<LactSwiGluLayer> {
   }
 
   @Override
-  protected INDArray forward(INDArray input, INDArray mask, boolean training) {
-    release();
-    LactLayer.Pass p = math().forward(parameters(), input, mask);
-    if (training) {
-      pass = p;
-    } else {
-      p.close();
-    }
+  LactLayer.Pass run(INDArray input, INDArray mask) {
+    return math().forward(parameters(), input, mask);
+  }
+
+  @Override
+  INDArray output(LactLayer.Pass p) {
     return p.output();
   }
 
   @Override
-  protected INDArray backward(INDArray epsilon) {
-    if (pass == null) {
-      throw new IllegalStateException("LaCT layer " + layerId() + ": backward without a training forward");
-    }
-    INDArray dx = math().backward(parameters(), pass, epsilon, gradients());
-    release();
-    return dx;
-  }
-
-  private void release() {
-    if (pass != null) {
-      pass.close();
-      pass = null;
-    }
-  }
-
-  @Override
-  public void clear() {
-    super.clear();
-    release();
+  INDArray back(LactLayer.Pass p, INDArray epsilon) {
+    return math().backward(parameters(), p, epsilon, gradients());
   }
 }
