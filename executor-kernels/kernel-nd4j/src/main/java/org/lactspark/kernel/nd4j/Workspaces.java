@@ -20,7 +20,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *       workspaces nest inside it.
  * </ul>
  */
-final class Workspaces {
+public final class Workspaces {
   private static final WorkspaceConfiguration STEP = config(LearningPolicy.OVER_TIME, 0.2);
   private static final WorkspaceConfiguration BACKWARD = config(LearningPolicy.FIRST_LOOP, 0.1);
 
@@ -36,6 +36,15 @@ final class Workspaces {
         .policyReset(ResetPolicy.BLOCK_LEFT)
         .policySpill(SpillPolicy.REALLOCATE)
         .build();
+  }
+
+  /**
+   * Opens the calling thread's scratch workspace {@code id} (the step configuration: sized by
+   * learning over the first cycles), for a building block's per-call temporaries; close it when the
+   * call ends and detach whatever must outlive it.
+   */
+  public static MemoryWorkspace scratch(String id) {
+    return Nd4j.getWorkspaceManager().getAndActivateWorkspace(STEP, id);
   }
 
   /** Opens the calling thread's step workspace; close it at the end of the step. */

@@ -72,7 +72,7 @@ public final class LactLayer {
   /** Writes every parameter gradient into {@code g} and returns {@code dx [B, L, d]}. */
   public INDArray backward(Params p, Pass pass, INDArray dy, Params g) {
     if (pass.core == null) {
-      zeroGradients(p, g);
+      zeroGradients(g);
       return Nd4j.zeros(dy.dataType(), dy.shape());
     }
     if (pass.packing != null) {
@@ -89,7 +89,7 @@ public final class LactLayer {
     }
   }
 
-  private static void zeroGradients(Params p, Params g) {
+  private static void zeroGradients(Params g) {
     for (String name : g.names()) {
       g.get(name).assign(0.0);
     }

@@ -5,11 +5,6 @@ import java.util.EnumMap;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
-import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
-import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
-import org.nd4j.linalg.api.memory.enums.LearningPolicy;
-import org.nd4j.linalg.api.memory.enums.ResetPolicy;
-import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
 import org.nd4j.linalg.factory.Nd4j;
@@ -33,15 +28,6 @@ public final class Rope {
   /** Per-thread workspace of one call's temporary (see {@link #rotate}). */
   private static final String WORKSPACE_ID = "lact-model-rope";
 
-  private static final WorkspaceConfiguration WORKSPACE = WorkspaceConfiguration.builder()
-      .initialSize(0)
-      .overallocationLimit(0.2)
-      .policyAllocation(AllocationPolicy.OVERALLOCATE)
-      .policyLearning(LearningPolicy.OVER_TIME)
-      .cyclesBeforeInitialization(2)
-      .policyReset(ResetPolicy.BLOCK_LEFT)
-      .policySpill(SpillPolicy.REALLOCATE)
-      .build();
 
   private final int headDim;
   private final double theta;
@@ -144,7 +130,7 @@ public final class Rope {
     Nd4j.exec(new BroadcastMulOp(in, t[0], y, 1, 3));
     // The swapped copy is a temporary as large as x: fresh native memory is slow to touch here
     // (NOTES.md), a workspace reuses the same pages call after call.
-    try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, WORKSPACE_ID)) {
+    try (MemoryWorkspace ws = org.lactspark.kernel.nd4j.Workspaces.scratch(WORKSPACE_ID)) {
       INDArray swapped = Nd4j.createUninitialized(in.dataType(), in.shape());
       lastAxis(swapped, 0, half).assign(lastAxis(in, half, headDim));
       lastAxis(swapped, half, headDim).assign(lastAxis(in, 0, half));

@@ -5,11 +5,6 @@ import java.util.HashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
-import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
-import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
-import org.nd4j.linalg.api.memory.enums.LearningPolicy;
-import org.nd4j.linalg.api.memory.enums.ResetPolicy;
-import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastDivOp;
@@ -56,15 +51,6 @@ public final class WindowAttention {
 
   private static final String WORKSPACE_ID = "lact-model-window-attention";
 
-  private static final WorkspaceConfiguration WORKSPACE = WorkspaceConfiguration.builder()
-      .initialSize(0)
-      .overallocationLimit(0.2)
-      .policyAllocation(AllocationPolicy.OVERALLOCATE)
-      .policyLearning(LearningPolicy.OVER_TIME)
-      .cyclesBeforeInitialization(2)
-      .policyReset(ResetPolicy.BLOCK_LEFT)
-      .policySpill(SpillPolicy.REALLOCATE)
-      .build();
 
   private final int window;
   private final int blockSize;
@@ -382,7 +368,7 @@ public final class WindowAttention {
    * (NOTES.md: a 50 MB exp measured 230 ms freshly allocated, 33 ms in a workspace).
    */
   private static MemoryWorkspace blockWorkspace() {
-    return Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, WORKSPACE_ID);
+    return org.lactspark.kernel.nd4j.Workspaces.scratch(WORKSPACE_ID);
   }
 
   /** One past the last key a block of queries ending at {@code t1} can see. */
