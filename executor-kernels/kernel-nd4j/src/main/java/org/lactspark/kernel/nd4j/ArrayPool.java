@@ -102,7 +102,7 @@ final class ArrayPool {
       }
       long b = bytes(a);
       if (heldBytes + b > maxBytes) {
-        Nd4jTensors.close(a);
+        Tape.free(a);
         continue;
       }
       free.computeIfAbsent(new Key(a.dataType(), a.shape()), k -> new ArrayDeque<>()).push(a);

@@ -51,10 +51,10 @@ final class Nd4jLactKernel implements LactKernel {
   record State(INDArray[] w, INDArray[] z, INDArray[] m) {
     /** Frees every array of this state. */
     void close() {
-      Nd4jTensors.close(w);
-      Nd4jTensors.close(z);
+      Tape.free(w);
+      Tape.free(z);
       if (m != null) {
-        Nd4jTensors.close(m);
+        Tape.free(m);
       }
     }
 
@@ -227,9 +227,9 @@ final class Nd4jLactKernel implements LactKernel {
           pool.toHost(gEta[0]), pool.toHost(gEta[1]), pool.toHost(gEta[2]),
           gMomentum == null ? null : pool.toHost(gMomentum));
       for (INDArray[] group : List.of(gInit, gw, gz, gm, gwPrev, gzPrev, gmPrev, gRho, gEta)) {
-        Nd4jTensors.close(group);
+        Tape.free(group);
       }
-      Nd4jTensors.close(gq, gk, gv, gMomentum);
+      Tape.free(gq, gk, gv, gMomentum);
       pool.give(dOut);
       return grads;
     }

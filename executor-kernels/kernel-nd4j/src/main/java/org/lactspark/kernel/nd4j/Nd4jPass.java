@@ -82,9 +82,9 @@ final class Nd4jPass implements LactForwardPass {
       s.close();
     }
     if (versions.get(0).m() != null) {
-      Nd4jTensors.close(versions.get(0).m());
+      Tape.free(versions.get(0).m());
     }
-    Nd4jTensors.close(rho);
+    Tape.free(rho);
     inputs.release(owner.pool());
     versions = null;
   }

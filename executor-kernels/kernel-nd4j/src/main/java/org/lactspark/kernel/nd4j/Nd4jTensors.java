@@ -6,9 +6,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Native-buffer access and deterministic freeing of ND4J arrays (fresh native memory is expensive
- * to touch, so buffers are handed back as soon as they are dead rather than when the garbage
- * collector gets to them). Host copies go through {@link ArrayPool}.
+ * Native-buffer access of ND4J arrays (freeing is {@link Tape}'s). Host copies go through
+ * {@link ArrayPool}.
  */
 final class Nd4jTensors {
   private Nd4jTensors() {}
@@ -22,14 +21,5 @@ final class Nd4jTensors {
     b.position(0);
     b.limit((int) (a.length() * a.dataType().width()));
     return b.slice().order(ByteOrder.nativeOrder());
-  }
-
-  /** Frees each closeable array (nulls and views are skipped). */
-  static void close(INDArray... arrays) {
-    for (INDArray a : arrays) {
-      if (a != null && a.closeable()) {
-        a.close();
-      }
-    }
   }
 }

@@ -9,7 +9,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code s = sigmoid(a)}, {@code silu = a s}, {@code silu' = s (1 + a (1 - s))},
  * {@code silu'' = s (1 - s) (2 + a (1 - 2 s))}.
  */
-public final class Silu {
+public final class Silu implements AutoCloseable {
   /** sigmoid(a). */
   public final INDArray sig;
   /** silu(a). */
@@ -34,6 +34,12 @@ public final class Silu {
       prime = sig.rsub(1.0).muli(value).addi(sig);
     }
     return prime;
+  }
+
+  /** Frees sig, silu and silu' (arrays in a workspace are left to it); do not use this afterwards. */
+  @Override
+  public void close() {
+    Tape.free(sig, value, prime);
   }
 
   /** silu'' of the same input {@code a}. */

@@ -1,6 +1,7 @@
 package org.lactspark.model.nn;
 
 import org.lactspark.kernel.HostTensor;
+import org.lactspark.kernel.nd4j.Tape;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -22,14 +23,18 @@ final class HeadLayout {
     this.heads = heads;
   }
 
-  /** {@code [B*L, H*w]} to {@code [B*H, L, w]}. */
+  /** {@code [B*L, H*w]} to a new {@code [B*H, L, w]}. */
   INDArray toInstances(INDArray tokens, int w) {
-    return tokens.reshape('c', batch, len, heads, w).permute(0, 2, 1, 3).dup('c').reshape('c', (long) batch * heads, len, w);
+    INDArray inst = Nd4j.createUninitialized(tokens.dataType(), (long) batch * heads, len, w);
+    inst.reshape('c', batch, heads, len, w).assign(tokens.reshape('c', batch, len, heads, w).permute(0, 2, 1, 3));
+    return inst;
   }
 
-  /** {@code [B*H, L, w]} to {@code [B*L, H*w]}. */
+  /** {@code [B*H, L, w]} to a new {@code [B*L, H*w]}. */
   INDArray toTokens(INDArray inst, int w) {
-    return inst.reshape('c', batch, heads, len, w).permute(0, 2, 1, 3).dup('c').reshape('c', (long) batch * len, (long) heads * w);
+    INDArray tokens = Nd4j.createUninitialized(inst.dataType(), (long) batch * len, (long) heads * w);
+    tokens.reshape('c', batch, len, heads, w).assign(inst.reshape('c', batch, heads, len, w).permute(0, 2, 1, 3));
+    return tokens;
   }
 
   /** An ND4J array as a host tensor of the same shape. */
@@ -39,7 +44,15 @@ final class HeadLayout {
     for (int i = 0; i < s.length; i++) {
       shape[i] = (int) s[i];
     }
-    return HostTensor.of(a.dup('c').castTo(DataType.DOUBLE).data().asDouble(), shape);
+    try (Tape temp = new Tape()) {
+      INDArray plain = a.isView() || a.ordering() != 'c' ? temp.own(a.dup('c')) : a;
+      INDArray d = plain.dataType() == DataType.DOUBLE ? plain : temp.own(plain.castTo(DataType.DOUBLE));
+      double[] data = d.data().asDouble();
+      if (data.length != a.length()) {
+        throw new IllegalStateException("buffer of " + data.length + " elements for an array of " + a.length());
+      }
+      return HostTensor.of(data, shape);
+    }
   }
 
   /** A host tensor as an ND4J array of type {@code dt}. */
@@ -48,6 +61,12 @@ final class HeadLayout {
     for (int i = 0; i < shape.length; i++) {
       shape[i] = t.dim(i);
     }
-    return Nd4j.create(t.data(), shape, DataType.DOUBLE).castTo(dt);
+    INDArray d = Nd4j.create(t.data(), shape, DataType.DOUBLE);
+    if (dt == DataType.DOUBLE) {
+      return d;
+    }
+    INDArray cast = d.castTo(dt);
+    Tape.free(d);
+    return cast;
   }
 }

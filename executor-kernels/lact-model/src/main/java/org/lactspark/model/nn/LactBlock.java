@@ -1,6 +1,7 @@
 package org.lactspark.model.nn;
 
 import org.lactspark.kernel.LactKernel;
+import org.lactspark.kernel.nd4j.Tape;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -39,10 +40,15 @@ public final class LactBlock {
       return out;
     }
 
-    /** Frees the LaCT op's saved state. */
+    /** Frees everything the forward saved (not the output, which is the caller's). */
     @Override
     public void close() {
       attn.close();
+      attnNorm.close();
+      mlp.close();
+      mlpNorm.close();
+      // The MLP's input: the second norm's output, which the MLP pass only refers to.
+      Tape.free(mlpNorm.out());
     }
   }
 
@@ -51,13 +57,18 @@ public final class LactBlock {
     long b = x.size(0);
     long len = x.size(1);
     long d = x.size(2);
-    INDArray rows = x.dup('c').reshape('c', b * len, d);
-    RmsNorm.Pass n1 = RmsNorm.forward(rows, p.get("attn_norm.weight"), normEps);
+    INDArray out = x.dup('c');
+    INDArray h = out.reshape('c', b * len, d);
+    RmsNorm.Pass n1 = RmsNorm.forward(h, p.get("attn_norm.weight"), normEps);
     LactLayer.Pass a = attn.forward(p.sub("attn."), n1.out().reshape('c', b, len, d), mask);
-    INDArray h = rows.add(a.output().reshape('c', b * len, d));
+    Tape.free(n1.out());
+    h.addi(a.output().reshape('c', b * len, d));
+    Tape.free(a.output());
     RmsNorm.Pass n2 = RmsNorm.forward(h, p.get("mlp_norm.weight"), normEps);
     SwiGluMlp.Pass m = SwiGluMlp.forward(p.sub("mlp."), n2.out());
-    return new Pass(h.addi(m.out()).reshape('c', b, len, d), n1, a, n2, m);
+    h.addi(m.out());
+    Tape.free(m.out());
+    return new Pass(out, n1, a, n2, m);
   }
 
   /** Writes every parameter gradient into {@code g}; returns {@code dx [B, L, d]}. */
@@ -65,12 +76,15 @@ public final class LactBlock {
     long b = dy.size(0);
     long len = dy.size(1);
     long d = dy.size(2);
-    INDArray dRows = dy.dup('c').reshape('c', b * len, d);
-    INDArray dn2 = SwiGluMlp.backward(p.sub("mlp."), s.mlp, dRows, g.sub("mlp."));
-    INDArray dh = dRows.addi(RmsNorm.backward(s.mlpNorm, p.get("mlp_norm.weight"), dn2, g.get("mlp_norm.weight")));
-    INDArray dn1 = attn.backward(p.sub("attn."), s.attn, dh.reshape('c', b, len, d), g.sub("attn."))
-        .reshape('c', b * len, d);
-    return dh.addi(RmsNorm.backward(s.attnNorm, p.get("attn_norm.weight"), dn1, g.get("attn_norm.weight")))
-        .reshape('c', b, len, d);
+    INDArray dx = dy.dup('c');
+    INDArray dh = dx.reshape('c', b * len, d);
+    try (Tape temp = new Tape()) {
+      INDArray dn2 = temp.own(SwiGluMlp.backward(p.sub("mlp."), s.mlp, dh, g.sub("mlp.")));
+      dh.addi(temp.own(RmsNorm.backward(s.mlpNorm, p.get("mlp_norm.weight"), dn2, g.get("mlp_norm.weight"))));
+      INDArray dn1 = temp.own(attn.backward(p.sub("attn."), s.attn, dx, g.sub("attn.")));
+      dh.addi(temp.own(
+          RmsNorm.backward(s.attnNorm, p.get("attn_norm.weight"), dn1.reshape('c', b * len, d), g.get("attn_norm.weight"))));
+    }
+    return dx;
   }
 }

@@ -6,8 +6,10 @@ import org.lactspark.kernel.LactGradients;
 import org.lactspark.kernel.LactInputs;
 import org.lactspark.kernel.LactKernel;
 import org.lactspark.kernel.nd4j.Silu;
+import org.lactspark.kernel.nd4j.Tape;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastDivOp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -20,6 +22,11 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  *
  * <p>Parameters are looked up by their official names ({@code qkv.weight}, {@code w0.w_left}, ...).
  * The op runs on whatever {@link LactKernel} the layer was given; its inputs cross as host tensors.
+ *
+ * <p>Memory: every array the layer creates is freed at a known point ({@link Tape}): a forward's
+ * temporaries when the forward returns, what it saved when its {@link Pass} is closed, a
+ * backward's temporaries when the backward returns. Only the returned output and input gradient
+ * belong to the caller.
  */
 public final class LactLayer {
   /** eps of the per-head L2 norm of the TTT q and k, and of ttt_norm, q_norm and k_norm (fla's 1e-5). */
@@ -53,7 +60,6 @@ public final class LactLayer {
    */
   public Pass forward(Params p, INDArray x, INDArray mask) {
     requireInput(x);
-    x = x.dup('c');
     int b = (int) x.size(0);
     int len = (int) x.size(1);
     Segments seg = Segments.of(mask, b, len);
@@ -63,7 +69,9 @@ public final class LactLayer {
         return new Pass(Nd4j.zeros(x.dataType(), x.shape()), null, packing);
       }
       Core core = forwardCore(p, packing.gather(x), packing.mask(x.dataType()));
-      return new Pass(packing.scatter(core.out), core, packing);
+      INDArray out = packing.scatter(core.out);
+      Tape.free(core.out);
+      return new Pass(out, core, packing);
     }
     Core core = forwardCore(p, x.dup('c'), seg.hasPadding() ? seg.validMask(x.dataType()) : null);
     return new Pass(core.out, core, null);
@@ -76,8 +84,10 @@ public final class LactLayer {
       return Nd4j.zeros(dy.dataType(), dy.shape());
     }
     if (pass.packing != null) {
-      INDArray dx = backwardCore(p, pass.core, pass.packing.gather(dy.dup('c')), g);
-      return pass.packing.scatter(dx);
+      INDArray dx = backwardCore(p, pass.core, pass.packing.gather(dy), g);
+      INDArray scattered = pass.packing.scatter(dx);
+      Tape.free(dx);
+      return scattered;
     }
     return backwardCore(p, pass.core, dy.dup('c'), g);
   }
@@ -117,17 +127,21 @@ public final class LactLayer {
       return core == null || core.op == null ? null : core.op.finalWeights();
     }
 
-    /** Frees the op's saved state. */
+    /** Frees everything the forward saved (not the output, which is the caller's). */
     @Override
     public void close() {
-      if (core != null && core.op != null) {
-        core.op.close();
+      if (core != null) {
+        core.close();
       }
     }
   }
 
-  /** Saved activations of the unpacked computation. */
-  static final class Core {
+  /**
+   * Saved activations of the unpacked computation. The arrays belong to {@link #saved} or to the
+   * sub-passes, except {@link #out}, which is handed on.
+   */
+  static final class Core implements AutoCloseable {
+    final Tape saved = new Tape();
     INDArray out;
     int b;
     int len;
@@ -155,10 +169,33 @@ public final class LactLayer {
     RmsNorm.Pass tttNorm;
     Silu gate;
     INDArray merged;
+
+    @Override
+    public void close() {
+      for (AutoCloseable part : new AutoCloseable[] {qNorm, kNorm, attn, qAct, kAct, vAct, tttNorm, gate, op}) {
+        if (part != null) {
+          try {
+            part.close();
+          } catch (Exception e) {
+            throw new IllegalStateException("could not free a LaCT layer pass", e);
+          }
+        }
+      }
+      saved.close();
+    }
   }
 
+  /** The layer on {@code x3}, which the returned core takes over, as it does {@code valid}. */
   private Core forwardCore(Params p, INDArray x3, INDArray valid) {
     Core c = new Core();
+    c.saved.ownAll(x3, valid);
+    try (Tape temp = new Tape()) {
+      forwardCore(p, c, x3, valid, temp);
+    }
+    return c;
+  }
+
+  private void forwardCore(Params p, Core c, INDArray x3, INDArray valid, Tape temp) {
     c.b = (int) x3.size(0);
     c.len = (int) x3.size(1);
     int d = spec.hiddenSize();
@@ -166,40 +203,44 @@ public final class LactLayer {
     int df = spec.lactHeadDim();
     c.lact = new HeadLayout(c.b, c.len, hf);
     c.x = x3.reshape('c', (long) c.b * c.len, d);
-    INDArray qkv = Linear.forward(c.x, p.get("qkv.weight"), null);
-    c.q = qkv.get(NDArrayIndex.all(), NDArrayIndex.interval(0, d)).dup('c');
-    c.k = qkv.get(NDArrayIndex.all(), NDArrayIndex.interval(d, 2 * d)).dup('c');
-    c.v = qkv.get(NDArrayIndex.all(), NDArrayIndex.interval(2 * d, 3 * d)).dup('c');
+    INDArray qkv = temp.own(Linear.forward(c.x, p.get("qkv.weight"), null));
+    c.q = c.saved.own(qkv.get(NDArrayIndex.all(), NDArrayIndex.interval(0, d)).dup('c'));
+    c.k = c.saved.own(qkv.get(NDArrayIndex.all(), NDArrayIndex.interval(d, 2 * d)).dup('c'));
+    c.v = c.saved.own(qkv.get(NDArrayIndex.all(), NDArrayIndex.interval(2 * d, 3 * d)).dup('c'));
     if (spec.attnQkNorm()) {
       c.qNorm = RmsNorm.forward(c.q, p.get("q_norm.weight"), EPS);
       c.kNorm = RmsNorm.forward(c.k, p.get("k_norm.weight"), EPS);
-      c.q = c.qNorm.out();
-      c.k = c.kNorm.out();
+      c.q = c.saved.own(c.qNorm.out());
+      c.k = c.saved.own(c.kNorm.out());
     }
-    INDArray attnOut = attend(c, valid);
-    c.merged = spec.tttEnabled() ? attnOut.addi(tttBranch(p, c, valid)) : attnOut;
-    c.out = Linear.forward(c.merged, p.get("o_proj.weight"), null).reshape('c', c.b, c.len, d);
-    return c;
+    c.merged = c.saved.own(attend(c, valid));
+    if (spec.tttEnabled()) {
+      addTttBranch(p, c, valid, temp);
+    }
+    c.out = Linear.forward(c.merged, p.get("o_proj.weight"), null, c.b, c.len, d);
   }
 
   private long[] attnShape(Core c) {
     return new long[] {c.b, c.len, spec.numAttnHeads(), spec.attnHeadDim()};
   }
 
+  /** The attention branch's output, a new {@code [B*L, d]}; the pass keeps what it needs. */
   private INDArray attend(Core c, INDArray valid) {
     long[] s = attnShape(c);
-    c.attn = attention.forward(rope.apply(c.q.reshape('c', s)), rope.apply(c.k.reshape('c', s)),
-        c.v.reshape('c', s), valid);
+    INDArray q = c.saved.own(rope.apply(c.q.reshape('c', s)));
+    INDArray k = c.saved.own(rope.apply(c.k.reshape('c', s)));
+    c.attn = attention.forward(q, k, c.v.reshape('c', s), valid);
     return c.attn.output().reshape('c', (long) c.b * c.len, spec.hiddenSize()).dup('c');
   }
 
-  private INDArray tttBranch(Params p, Core c, INDArray valid) {
+  /** Adds the TTT branch's output to {@code c.merged}. */
+  private void addTttBranch(Params p, Core c, INDArray valid, Tape temp) {
     int hf = spec.numLactHeads();
     int df = spec.lactHeadDim();
     INDArray scale = p.get("qk_scale");
     INDArray offset = p.get("qk_offset");
-    c.qs = c.q.mulRowVector(column(scale, 0)).addiRowVector(column(offset, 0));
-    c.ks = c.k.mulRowVector(column(scale, 1)).addiRowVector(column(offset, 1));
+    c.qs = c.saved.own(c.q.mulRowVector(column(scale, 0)).addiRowVector(column(offset, 0)));
+    c.ks = c.saved.own(c.k.mulRowVector(column(scale, 1)).addiRowVector(column(offset, 1)));
     INDArray qa = c.qs;
     INDArray ka = c.ks;
     INDArray va = c.v;
@@ -213,109 +254,129 @@ public final class LactLayer {
         va = c.vAct.value;
       }
     }
-    c.qLen = headNorms(qa, df);
-    c.kLen = headNorms(ka, df);
-    c.qUnit = qa.reshape('c', -1, df).divColumnVector(c.qLen.add(EPS)).reshape('c', qa.shape());
-    c.kUnit = ka.reshape('c', -1, df).divColumnVector(c.kLen.add(EPS)).reshape('c', ka.shape());
-    INDArray qt = spec.tttNope() ? c.qUnit : rope.apply(c.qUnit.reshape('c', attnShape(c)));
-    INDArray kt = spec.tttNope() ? c.kUnit : rope.apply(c.kUnit.reshape('c', attnShape(c)));
+    c.qLen = c.saved.own(headNorms(qa, df));
+    c.kLen = c.saved.own(headNorms(ka, df));
+    c.qUnit = c.saved.own(unit(qa, c.qLen, df, temp));
+    c.kUnit = c.saved.own(unit(ka, c.kLen, df, temp));
+    INDArray qt = spec.tttNope() ? c.qUnit : temp.own(rope.apply(c.qUnit.reshape('c', attnShape(c))));
+    INDArray kt = spec.tttNope() ? c.kUnit : temp.own(rope.apply(c.kUnit.reshape('c', attnShape(c))));
     qt = qt.reshape('c', (long) c.b * c.len, spec.hiddenSize());
     kt = kt.reshape('c', (long) c.b * c.len, spec.hiddenSize());
 
-    c.lrPre = Linear.forward(c.x, p.get("lr_proj.weight"), p.get("lr_proj.bias")).addi(spec.lrShift());
-    INDArray eta = softplus(c.lrPre);
+    c.lrPre = c.saved.own(Linear.forward(c.x, p.get("lr_proj.weight"), p.get("lr_proj.bias")).addi(spec.lrShift()));
+    INDArray eta = temp.own(softplus(c.lrPre));
     HostTensor[] lr = new HostTensor[3];
     for (int j = 0; j < 3; j++) {
-      lr[j] = HeadLayout.host(c.lact.toInstances(lrColumn(eta, j), 1));
+      lr[j] = HeadLayout.host(temp.own(c.lact.toInstances(temp.own(lrColumn(eta, j)), 1)));
     }
     HostTensor mom = null;
     if (spec.opSpec().momentum()) {
-      c.momentum = Transforms.sigmoid(
-          Linear.forward(c.x, p.get("momentum_proj.0.weight"), p.get("momentum_proj.0.bias")), false);
-      mom = HeadLayout.host(c.lact.toInstances(c.momentum, 1));
+      c.momentum = c.saved.own(Transforms.sigmoid(
+          Linear.forward(c.x, p.get("momentum_proj.0.weight"), p.get("momentum_proj.0.bias")), false));
+      mom = HeadLayout.host(temp.own(c.lact.toInstances(c.momentum, 1)));
     }
-    c.w0w2 = new INDArray[] {initialWeight(p, "w0"), initialWeight(p, "w2")};
+    c.w0w2 = new INDArray[] {c.saved.own(initialWeight(p, "w0")), c.saved.own(initialWeight(p, "w2"))};
     LactInputs in = new LactInputs(
-        HeadLayout.host(tile(c.w0w2[0], c.b)), HeadLayout.host(tile(p.get("w1"), c.b)),
-        HeadLayout.host(tile(c.w0w2[1], c.b)),
-        HeadLayout.host(c.lact.toInstances(qt, df)), HeadLayout.host(c.lact.toInstances(kt, df)),
-        HeadLayout.host(c.lact.toInstances(va, df)), lr[0], lr[1], lr[2], mom,
+        HeadLayout.host(tile(c.w0w2[0], c.b, temp)), HeadLayout.host(tile(p.get("w1"), c.b, temp)),
+        HeadLayout.host(tile(c.w0w2[1], c.b, temp)),
+        HeadLayout.host(temp.own(c.lact.toInstances(qt, df))), HeadLayout.host(temp.own(c.lact.toInstances(kt, df))),
+        HeadLayout.host(temp.own(c.lact.toInstances(va, df))), lr[0], lr[1], lr[2], mom,
         valid == null ? null : writeMask(valid, c.b, c.len, hf));
     c.op = kernel.forward(spec.opSpec(), in);
-    INDArray y = c.lact.toTokens(HeadLayout.array(c.op.output(), c.x.dataType()), df);
+    INDArray y = temp.own(c.lact.toTokens(temp.own(HeadLayout.array(c.op.output(), c.x.dataType())), df));
     c.tttNorm = RmsNorm.forward(y.reshape('c', -1, df), p.get("ttt_norm.weight"), EPS);
-    INDArray yHat = c.tttNorm.out();
+    INDArray yHat = c.saved.own(c.tttNorm.out());
     if (spec.learnableTttScale()) {
-      c.gate = Silu.of(Linear.forward(c.x, p.get("ttt_scale_proj.weight"), p.get("ttt_scale_proj.bias")));
-      yHat = yHat.mulColumnVector(c.gate.value.reshape('c', -1, 1));
+      c.gate = Silu.of(temp.own(
+          Linear.forward(c.x, p.get("ttt_scale_proj.weight"), p.get("ttt_scale_proj.bias"))));
+      yHat = temp.own(yHat.mulColumnVector(c.gate.value.reshape('c', -1, 1)));
     }
-    return yHat.reshape('c', (long) c.b * c.len, spec.hiddenSize());
+    c.merged.addi(yHat.reshape('c', (long) c.b * c.len, spec.hiddenSize()));
   }
 
-  private INDArray backwardCore(Params p, Core c, INDArray dy3, Params g) {
-    int d = spec.hiddenSize();
-    INDArray dOut = dy3.reshape('c', (long) c.b * c.len, d);
-    INDArray dMerged = Linear.backward(c.merged, p.get("o_proj.weight"), dOut, g.get("o_proj.weight"), null);
-    INDArray dx = Nd4j.zeros(c.x.dataType(), c.x.shape());
+  /** {@code a / (|a| + eps)} per head of {@code df} channels, a new array of {@code a}'s shape. */
+  private static INDArray unit(INDArray a, INDArray len, int df, Tape temp) {
+    INDArray u = Nd4j.createUninitialized(a.dataType(), a.shape());
+    Nd4j.exec(new BroadcastDivOp(a.reshape('c', -1, df), temp.own(len.add(EPS)), u.reshape('c', -1, df), 0));
+    return u;
+  }
 
-    INDArray[] dqkv = spec.tttEnabled() ? tttBackward(p, c, dMerged, g, dx) : withoutTtt(c, g);
+  /** The backward of the unpacked computation; takes over {@code dy3}; returns a new dx {@code [B, L, d]}. */
+  private INDArray backwardCore(Params p, Core c, INDArray dy3, Params g) {
+    try (Tape temp = new Tape()) {
+      temp.own(dy3);
+      return backwardCore(p, c, dy3, g, temp);
+    }
+  }
+
+  private INDArray backwardCore(Params p, Core c, INDArray dy3, Params g, Tape temp) {
+    int d = spec.hiddenSize();
+    long rows = (long) c.b * c.len;
+    INDArray dOut = dy3.reshape('c', rows, d);
+    INDArray dMerged = temp.own(
+        Linear.backward(c.merged, p.get("o_proj.weight"), dOut, g.get("o_proj.weight"), null));
+    INDArray dx3 = Nd4j.zeros(c.x.dataType(), c.b, c.len, d);
+    INDArray dx = dx3.reshape('c', rows, d);
+
+    INDArray[] dqkv = spec.tttEnabled() ? tttBackward(p, c, dMerged, g, dx, temp) : withoutTtt(c, g, temp);
     INDArray dq = dqkv[0];
     INDArray dk = dqkv[1];
     INDArray dv = dqkv[2];
 
     // Attention branch.
     long[] s = attnShape(c);
-    WindowAttention.Gradients ag = attention.backward(c.attn, dMerged.reshape('c', s).dup('c'));
-    long rows = (long) c.b * c.len;
-    dq.addi(rope.applyBackward(ag.dq()).reshape('c', rows, d));
-    dk.addi(rope.applyBackward(ag.dk()).reshape('c', rows, d));
+    WindowAttention.Gradients ag = attention.backward(c.attn, dMerged.reshape('c', s));
+    temp.ownAll(ag.dq(), ag.dk(), ag.dv());
+    dq.addi(temp.own(rope.applyBackward(ag.dq())).reshape('c', rows, d));
+    dk.addi(temp.own(rope.applyBackward(ag.dk())).reshape('c', rows, d));
     dv.addi(ag.dv().reshape('c', rows, d));
     if (spec.attnQkNorm()) {
-      dq = RmsNorm.backward(c.qNorm, p.get("q_norm.weight"), dq, g.get("q_norm.weight"));
-      dk = RmsNorm.backward(c.kNorm, p.get("k_norm.weight"), dk, g.get("k_norm.weight"));
+      dq = temp.own(RmsNorm.backward(c.qNorm, p.get("q_norm.weight"), dq, g.get("q_norm.weight")));
+      dk = temp.own(RmsNorm.backward(c.kNorm, p.get("k_norm.weight"), dk, g.get("k_norm.weight")));
     }
-    INDArray dQkv = Nd4j.hstack(dq, dk, dv);
+    INDArray dQkv = temp.own(Nd4j.hstack(dq, dk, dv));
     Linear.backwardInto(c.x, p.get("qkv.weight"), dQkv, g.get("qkv.weight"), null, dx);
-    return dx.reshape('c', c.b, c.len, d);
+    return dx3;
   }
 
   /**
    * The TTT branch's backward: writes its parameters' gradients (and its share of dx) and returns
    * its gradients with respect to the shared q, k and v {@code [B*L, d]}.
    */
-  private INDArray[] tttBackward(Params p, Core c, INDArray dMerged, Params g, INDArray dx) {
+  private INDArray[] tttBackward(Params p, Core c, INDArray dMerged, Params g, INDArray dx, Tape temp) {
     int d = spec.hiddenSize();
     int df = spec.lactHeadDim();
     // TTT output: gate, then ttt_norm.
     INDArray dYHat = dMerged.reshape('c', -1, df);
     if (spec.learnableTttScale()) {
       INDArray gateCol = c.gate.value.reshape('c', -1, 1);
-      INDArray dGate = dYHat.mul(c.tttNorm.out()).sum(1).reshape('c', c.gate.value.shape())
-          .muli(c.gate.prime());
+      INDArray dGate = temp.own(temp.own(dYHat.mul(c.tttNorm.out())).sum(1));
+      dGate = dGate.reshape('c', c.gate.value.shape()).muli(c.gate.prime());
       Linear.backwardInto(c.x, p.get("ttt_scale_proj.weight"), dGate, g.get("ttt_scale_proj.weight"),
           g.get("ttt_scale_proj.bias"), dx);
-      dYHat = dYHat.mulColumnVector(gateCol);
+      dYHat = temp.own(dYHat.mulColumnVector(gateCol));
     }
-    INDArray dY = RmsNorm.backward(c.tttNorm, p.get("ttt_norm.weight"), dYHat, g.get("ttt_norm.weight"));
-    LactGradients og = kernel.backward(c.op, HeadLayout.host(c.lact.toInstances(dY.reshape('c', -1, d), df)));
+    INDArray dY = temp.own(RmsNorm.backward(c.tttNorm, p.get("ttt_norm.weight"), dYHat, g.get("ttt_norm.weight")));
+    LactGradients og = kernel.backward(c.op,
+        HeadLayout.host(temp.own(c.lact.toInstances(dY.reshape('c', -1, d), df))));
     DataType dt = c.x.dataType();
 
     // Fast-weight initial state.
-    g.get("w1").assign(sumOverBatch(HeadLayout.array(og.w1(), dt), c.b));
-    initialWeightBackward(p, g, "w0", c.w0w2[0], sumOverBatch(HeadLayout.array(og.w0(), dt), c.b));
-    initialWeightBackward(p, g, "w2", c.w0w2[1], sumOverBatch(HeadLayout.array(og.w2(), dt), c.b));
+    g.get("w1").assign(sumOverBatch(HeadLayout.array(og.w1(), dt), c.b, temp));
+    initialWeightBackward(p, g, "w0", sumOverBatch(HeadLayout.array(og.w0(), dt), c.b, temp), temp);
+    initialWeightBackward(p, g, "w2", sumOverBatch(HeadLayout.array(og.w2(), dt), c.b, temp), temp);
 
     // Learning rates and momentum.
-    INDArray dEta = Nd4j.zeros(dt, c.lrPre.shape());
+    INDArray dEta = temp.own(Nd4j.zeros(dt, c.lrPre.shape()));
     HostTensor[] dLr = {og.lr0(), og.lr1(), og.lr2()};
     for (int j = 0; j < 3; j++) {
-      lrColumnView(dEta, j).assign(c.lact.toTokens(HeadLayout.array(dLr[j], dt), 1));
+      lrColumnView(dEta, j).assign(tokens(dLr[j], 1, c, temp));
     }
-    INDArray dLrPre = dEta.muli(Transforms.sigmoid(c.lrPre, true));
+    INDArray dLrPre = dEta.muli(temp.own(Transforms.sigmoid(c.lrPre, true)));
     Linear.backwardInto(c.x, p.get("lr_proj.weight"), dLrPre, g.get("lr_proj.weight"), g.get("lr_proj.bias"), dx);
     if (spec.opSpec().momentum()) {
-      INDArray dm = c.lact.toTokens(HeadLayout.array(og.momentum(), dt), 1);
-      INDArray dmPre = dm.muli(c.momentum.rsub(1.0).muli(c.momentum));
+      INDArray dm = tokens(og.momentum(), 1, c, temp);
+      INDArray dmPre = dm.muli(temp.own(c.momentum.rsub(1.0)).muli(c.momentum));
       Linear.backwardInto(c.x, p.get("momentum_proj.0.weight"), dmPre, g.get("momentum_proj.0.weight"),
           g.get("momentum_proj.0.bias"), dx);
     } else if (spec.useMomentum()) {
@@ -325,40 +386,47 @@ public final class LactLayer {
     }
 
     // TTT q, k, v back to the shared projection.
-    INDArray dqUnit = unrope(c, c.lact.toTokens(HeadLayout.array(og.q(), dt), df));
-    INDArray dkUnit = unrope(c, c.lact.toTokens(HeadLayout.array(og.k(), dt), df));
-    INDArray dva = c.lact.toTokens(HeadLayout.array(og.v(), dt), df);
-    INDArray dqa = unitBackward(c.qUnit, c.qLen, dqUnit, df);
-    INDArray dka = unitBackward(c.kUnit, c.kLen, dkUnit, df);
+    INDArray dqUnit = unrope(c, tokens(og.q(), df, c, temp), temp);
+    INDArray dkUnit = unrope(c, tokens(og.k(), df, c, temp), temp);
+    INDArray dva = tokens(og.v(), df, c, temp);
+    INDArray dqa = unitBackward(c.qUnit, c.qLen, dqUnit, df, temp);
+    INDArray dka = unitBackward(c.kUnit, c.kLen, dkUnit, df, temp);
     INDArray dqs = c.qAct == null ? dqa : dqa.muli(c.qAct.prime());
     INDArray dks = c.kAct == null ? dka : dka.muli(c.kAct.prime());
     INDArray dv = c.vAct == null ? dva : dva.muli(c.vAct.prime());
     INDArray dScale = g.get("qk_scale");
     INDArray dOffset = g.get("qk_offset");
-    column(dScale, 0).assign(dqs.mul(c.q).sum(0));
-    column(dScale, 1).assign(dks.mul(c.k).sum(0));
-    column(dOffset, 0).assign(dqs.sum(0));
-    column(dOffset, 1).assign(dks.sum(0));
+    column(dScale, 0).assign(temp.own(temp.own(dqs.mul(c.q)).sum(0)));
+    column(dScale, 1).assign(temp.own(temp.own(dks.mul(c.k)).sum(0)));
+    column(dOffset, 0).assign(temp.own(dqs.sum(0)));
+    column(dOffset, 1).assign(temp.own(dks.sum(0)));
     INDArray scale = p.get("qk_scale");
-    return new INDArray[] {dqs.mulRowVector(column(scale, 0)), dks.mulRowVector(column(scale, 1)), dv};
+    return new INDArray[] {
+      temp.own(dqs.mulRowVector(column(scale, 0))), temp.own(dks.mulRowVector(column(scale, 1))), dv
+    };
+  }
+
+  /** An op gradient {@code [B*H, L, w]} as a new {@code [B*L, H*w]} in the layer's type, owned by {@code temp}. */
+  private static INDArray tokens(HostTensor inst, int w, Core c, Tape temp) {
+    return temp.own(c.lact.toTokens(temp.own(HeadLayout.array(inst, c.x.dataType())), w));
   }
 
   /** With the TTT branch off its parameters get zero gradients and q, k, v get none from it. */
-  private INDArray[] withoutTtt(Core c, Params g) {
+  private INDArray[] withoutTtt(Core c, Params g, Tape temp) {
     for (String name : g.names()) {
       if (!SHARED.contains(name)) {
         g.get(name).assign(0.0);
       }
     }
-    return new INDArray[] {Nd4j.zeros(c.q.dataType(), c.q.shape()), Nd4j.zeros(c.k.dataType(), c.k.shape()),
-        Nd4j.zeros(c.v.dataType(), c.v.shape())};
+    return new INDArray[] {temp.own(Nd4j.zeros(c.q.dataType(), c.q.shape())),
+        temp.own(Nd4j.zeros(c.k.dataType(), c.k.shape())), temp.own(Nd4j.zeros(c.v.dataType(), c.v.shape()))};
   }
 
-  private INDArray unrope(Core c, INDArray dRotated) {
+  private INDArray unrope(Core c, INDArray dRotated, Tape temp) {
     if (spec.tttNope()) {
       return dRotated;
     }
-    return rope.applyBackward(dRotated.reshape('c', attnShape(c))).reshape('c', dRotated.shape());
+    return temp.own(rope.applyBackward(dRotated.reshape('c', attnShape(c)))).reshape('c', dRotated.shape());
   }
 
   /**
@@ -369,9 +437,15 @@ public final class LactLayer {
    * under Muon, whose Newton-Schulz amplifies it. The array is only {@code [B*L, 3*H]}.
    */
   static INDArray softplus(INDArray x) {
-    INDArray d = x.castTo(DataType.DOUBLE);
-    INDArray tail = Transforms.log1p(Transforms.exp(Transforms.abs(d, true).negi(), false), false);
-    return Transforms.max(d, 0.0, true).addi(tail).castTo(x.dataType());
+    try (Tape temp = new Tape()) {
+      INDArray d = x.dataType() == DataType.DOUBLE ? x : temp.own(x.castTo(DataType.DOUBLE));
+      INDArray tail = temp.own(Transforms.log1p(Transforms.exp(Transforms.abs(d, true).negi(), false), false));
+      INDArray sp = Transforms.max(d, 0.0, true).addi(tail);
+      if (x.dataType() == DataType.DOUBLE) {
+        return sp;
+      }
+      return temp.own(sp).castTo(x.dataType());
+    }
   }
 
   /** Per-head L2 norms {@code [B*L*H, 1]} of {@code a [B*L, H*w]}. */
@@ -383,12 +457,13 @@ public final class LactLayer {
    * Backward of {@code u = a / (|a| + eps)} per head: {@code da = g / (|a| + eps) - u (u . g) / |a|}
    * (the second term is 0 for a zero head, where u is 0).
    */
-  private static INDArray unitBackward(INDArray unit, INDArray len, INDArray dUnit, int w) {
+  private static INDArray unitBackward(INDArray unit, INDArray len, INDArray dUnit, int w, Tape temp) {
     INDArray u = unit.reshape('c', -1, w);
     INDArray gu = dUnit.reshape('c', -1, w);
-    INDArray dot = u.mul(gu).sum(true, 1);
-    INDArray safeLen = Transforms.max(len, 1e-30, true);
-    INDArray da = gu.divColumnVector(len.add(EPS)).subi(u.mulColumnVector(dot.divi(safeLen)));
+    INDArray dot = temp.own(temp.own(u.mul(gu)).sum(true, 1));
+    INDArray safeLen = temp.own(Transforms.max(len, 1e-30, true));
+    INDArray da = temp.own(gu.divColumnVector(temp.own(len.add(EPS))));
+    da.subi(temp.own(u.mulColumnVector(dot.divi(safeLen))));
     return da.reshape('c', unit.shape());
   }
 
@@ -420,41 +495,45 @@ public final class LactLayer {
     return w;
   }
 
-  private void initialWeightBackward(Params p, Params g, String name, INDArray w, INDArray dw) {
+  private void initialWeightBackward(Params p, Params g, String name, INDArray dw, Tape temp) {
     if (spec.lowRank() <= 0) {
       g.get(name).assign(dw);
       return;
     }
-    INDArray left = p.get(name + ".w_left").dup('c');
-    INDArray right = p.get(name + ".w_right").dup('c');
-    g.get(name + ".w_left").assign(org.lactspark.kernel.nd4j.Bmm.mul(dw, false, right, true));
-    g.get(name + ".w_right").assign(org.lactspark.kernel.nd4j.Bmm.mul(left, true, dw, false));
+    INDArray left = temp.own(p.get(name + ".w_left").dup('c'));
+    INDArray right = temp.own(p.get(name + ".w_right").dup('c'));
+    g.get(name + ".w_left").assign(temp.own(org.lactspark.kernel.nd4j.Bmm.mul(dw, false, right, true)));
+    g.get(name + ".w_right").assign(temp.own(org.lactspark.kernel.nd4j.Bmm.mul(left, true, dw, false)));
   }
 
-  /** {@code [H, ...]} repeated for each of {@code b} sequences: {@code [b*H, ...]}, instance b*H + h. */
-  private static INDArray tile(INDArray perHead, int b) {
+  /**
+   * {@code [H, ...]} repeated for each of {@code b} sequences: {@code [b*H, ...]}, instance b*H + h,
+   * owned by {@code temp}.
+   */
+  private static INDArray tile(INDArray perHead, int b, Tape temp) {
     INDArray[] copies = new INDArray[b];
-    java.util.Arrays.fill(copies, perHead.dup('c'));
-    return Nd4j.concat(0, copies);
+    java.util.Arrays.fill(copies, temp.own(perHead.dup('c')));
+    return b == 1 ? copies[0] : temp.own(Nd4j.concat(0, copies));
   }
 
-  /** The gradient of {@link #tile}: {@code [b*H, ...]} summed over the sequences. */
-  private static INDArray sumOverBatch(INDArray inst, int b) {
+  /** The gradient of {@link #tile}: {@code inst [b*H, ...]}, which {@code temp} takes over, summed over the sequences. */
+  private static INDArray sumOverBatch(INDArray inst, int b, Tape temp) {
+    temp.own(inst);
     long[] s = inst.shape();
     long[] split = new long[s.length + 1];
     split[0] = b;
     split[1] = s[0] / b;
     System.arraycopy(s, 1, split, 2, s.length - 1);
-    return inst.reshape('c', split).sum(0);
+    return temp.own(inst.reshape('c', split).sum(0));
   }
 
   /** The op's write mask {@code [B*H, L]} from the real-token mask {@code [B, L]}. */
   private static HostTensor writeMask(INDArray valid, int b, int len, int heads) {
-    double[] v = valid.dup('c').castTo(DataType.DOUBLE).data().asDouble();
+    double[][] v = valid.toDoubleMatrix();
     double[] m = new double[b * heads * len];
     for (int i = 0; i < b; i++) {
       for (int h = 0; h < heads; h++) {
-        System.arraycopy(v, i * len, m, (i * heads + h) * len, len);
+        System.arraycopy(v[i], 0, m, (i * heads + h) * len, len);
       }
     }
     return HostTensor.of(m, b * heads, len);

@@ -120,7 +120,8 @@ public final class Rope {
   private INDArray rotate(INDArray x, String name, boolean inverse) {
     check(x, name);
     // Views of views lose their buffer in ND4J M2.1 (NOTES.md): take halves of a plain array only.
-    INDArray in = x.isView() || x.ordering() != 'c' ? x.dup('c') : x;
+    boolean copied = x.isView() || x.ordering() != 'c';
+    INDArray in = copied ? x.dup('c') : x;
     int length = (int) in.size(1);
     int half = headDim / 2;
     INDArray[] t = tables(length, in.dataType());
@@ -136,6 +137,10 @@ public final class Rope {
       lastAxis(swapped, half, headDim).assign(lastAxis(in, 0, half));
       Nd4j.exec(new BroadcastMulOp(swapped, t[1], swapped, 1, 3));
       return inverse ? y.subi(swapped) : y.addi(swapped);
+    } finally {
+      if (copied) {
+        org.lactspark.kernel.nd4j.Tape.free(in);
+      }
     }
   }
 

@@ -3,6 +3,7 @@ package org.lactspark.model.nn;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import org.lactspark.kernel.nd4j.Tape;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -64,7 +65,7 @@ public final class WindowAttention {
    * was a view or not in C order), the key-mask bias, one log-sum-exp per query row and head, and
    * the output. Size {@code O(B*H*L)} beyond the inputs and the output; no probabilities.
    */
-  public static final class Pass {
+  public static final class Pass implements AutoCloseable {
     private final int batch;
     private final int heads;
     private final INDArray q;
@@ -73,9 +74,10 @@ public final class WindowAttention {
     private final INDArray keyBias;
     private final INDArray lse;
     private final INDArray output;
+    private final Tape owned;
 
     private Pass(int batch, int heads, INDArray q, INDArray k, INDArray v, INDArray keyBias, INDArray lse,
-        INDArray output) {
+        INDArray output, Tape owned) {
       this.batch = batch;
       this.heads = heads;
       this.q = q;
@@ -84,11 +86,21 @@ public final class WindowAttention {
       this.keyBias = keyBias;
       this.lse = lse;
       this.output = output;
+      this.owned = owned;
     }
 
     /** @return the attention output {@code [B, L, H, dh]}, in the inputs' type (do not modify) */
     public INDArray output() {
       return output;
+    }
+
+    /**
+     * Frees what the pass allocated: the output, the statistics and any input copies (not the
+     * caller's inputs). The pass and its output must not be used afterwards.
+     */
+    @Override
+    public void close() {
+      owned.close();
     }
   }
 
@@ -160,13 +172,14 @@ public final class WindowAttention {
     int heads = (int) q.size(2);
     int dh = (int) q.size(3);
     DataType type = q.dataType();
-    INDArray keyBias = keyBias(keyMask, batch, length, heads, type);
-    INDArray qs = plain(q);
-    INDArray ks = plain(k);
-    INDArray vs = plain(v);
+    Tape owned = new Tape();
+    INDArray keyBias = owned.own(keyBias(keyMask, batch, length, heads, type));
+    INDArray qs = plain(q, owned);
+    INDArray ks = plain(k, owned);
+    INDArray vs = plain(v, owned);
     long n = (long) batch * heads;
-    INDArray output = Nd4j.createUninitialized(type, q.shape());
-    INDArray lse = Nd4j.createUninitialized(type, n, length);
+    INDArray output = owned.own(Nd4j.createUninitialized(type, q.shape()));
+    INDArray lse = owned.own(Nd4j.createUninitialized(type, n, length));
     double scale = 1.0 / Math.sqrt(dh);
     Map<BiasKey, INDArray> windowBiases = new HashMap<>();
 
@@ -196,7 +209,14 @@ public final class WindowAttention {
         lse.get(NDArrayIndex.all(), NDArrayIndex.interval(t0, t1)).assign(max.addi(Transforms.log(sum, false)));
       }
     }
-    return new Pass(batch, heads, qs, ks, vs, keyBias, lse, output);
+    freeAll(windowBiases);
+    return new Pass(batch, heads, qs, ks, vs, keyBias, lse, output, owned);
+  }
+
+  private static void freeAll(Map<BiasKey, INDArray> windowBiases) {
+    for (INDArray a : windowBiases.values()) {
+      Tape.free(a);
+    }
   }
 
   /**
@@ -215,7 +235,8 @@ public final class WindowAttention {
       throw new IllegalArgumentException("pass must not be null");
     }
     checkSame(dOut, "dOut", pass.output);
-    INDArray dos = plain(dOut);
+    Tape temp = new Tape();
+    INDArray dos = plain(dOut, temp);
     DataType type = pass.output.dataType();
     int batch = pass.batch;
     int heads = pass.heads;
@@ -264,6 +285,8 @@ public final class WindowAttention {
         tokens(dk, s0, e1).addi(unheads(dkb, batch, heads));
       }
     }
+    freeAll(windowBiases);
+    temp.close();
     return new Gradients(dq, dk, dv);
   }
 
@@ -303,7 +326,7 @@ public final class WindowAttention {
     }
     // Cached across blocks, so it must outlive the block workspace that is open when it is built.
     try (MemoryWorkspace none = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-      return Nd4j.create(bias, new long[] {rows, cols}, DataType.DOUBLE).castTo(type);
+      return inType(Nd4j.create(bias, new long[] {rows, cols}, DataType.DOUBLE), type);
     }
   }
 
@@ -332,15 +355,26 @@ public final class WindowAttention {
         }
       }
     }
-    return Nd4j.create(bias, new long[] {(long) batch * heads, length}, DataType.DOUBLE).castTo(type);
+    return inType(Nd4j.create(bias, new long[] {(long) batch * heads, length}, DataType.DOUBLE), type);
+  }
+
+  /** {@code d} (a new float64 array) in {@code type}; the float64 array is freed if a cast was made. */
+  private static INDArray inType(INDArray d, DataType type) {
+    if (type == DataType.DOUBLE) {
+      return d;
+    }
+    INDArray cast = d.castTo(type);
+    Tape.free(d);
+    return cast;
   }
 
   /**
    * The input itself when it is a plain C-order array, else a C-order copy: blocks are cut from it
-   * with views, and in ND4J M2.1 views of views can lose their buffer (NOTES.md).
+   * with views, and in ND4J M2.1 views of views can lose their buffer (NOTES.md). A copy is owned
+   * by {@code copies}.
    */
-  private static INDArray plain(INDArray x) {
-    return x.isView() || x.ordering() != 'c' ? x.dup('c') : x;
+  private static INDArray plain(INDArray x, Tape copies) {
+    return x.isView() || x.ordering() != 'c' ? copies.own(x.dup('c')) : x;
   }
 
   /** Tokens {@code [t0, t1)} of a {@code [B, L, H, dh]} array, as a view. */
