@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "# bin/lact bench train-step on $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-echo "# $(java -version 2>&1 | head -1); $(date -u +%Y-%m-%dT%H:%MZ); commit $(git rev-parse --short HEAD); OMP_NUM_THREADS=${OMP_NUM_THREADS:-nproc}"
+echo "# $(java -version 2>&1 | head -1); $(date -u +%Y-%m-%dT%H:%MZ); commit $(git rev-parse --short HEAD); OMP_NUM_THREADS=${OMP_NUM_THREADS:-1 (bin/lact default)}"
 run() { echo "\$ bin/lact bench train-step $*"; bin/lact bench train-step "$@"; }
 run --preset tiny --length 512
 run --preset tiny --length 512
