@@ -39,6 +39,7 @@ import org.lactspark.conf.keys.ModelKeys;
  * @param intermediateSize MLP width, 0 to derive it
  * @param documentRestart restart fast weights at document starts
  * @param tttEnabled the TTT branch is on (false: the attention-only baseline)
+ * @param padTokenId the token whose embedding row gets no gradient, or -1
  */
 public record ModelConfig(
     int vocabSize, int hiddenSize, int numLayers, int numAttnHeads, int numLactHeads, double interMulti,
@@ -46,7 +47,7 @@ public record ModelConfig(
     double fwInitGain, double baseLr, boolean qkvSilu, boolean noVSilu, boolean attnQkNorm,
     boolean learnableTttScale, boolean tttPrenorm, boolean tttNope, double ropeTheta, double normEps,
     double initializerRange, boolean tieWordEmbeddings, double hiddenRatio, int intermediateSize,
-    boolean documentRestart, boolean tttEnabled) {
+    boolean documentRestart, boolean tttEnabled, int padTokenId) {
 
   /** Where values come from when the record is built directly. */
   static final String DIRECT = "model config";
@@ -71,11 +72,15 @@ public record ModelConfig(
     v.put("initializerRange", initializerRange);
     v.put("hiddenRatio", hiddenRatio);
     v.put("intermediateSize", intermediateSize);
+    v.put("padTokenId", padTokenId);
     for (Map.Entry<String, Object> e : v.entrySet()) {
       ConfigKey k = ModelKeys.byName(e.getKey()).orElseThrow();
       if (!k.valid().test(e.getValue())) {
         throw new ConfigException(k.name(), e.getValue(), DIRECT, k.rule());
       }
+    }
+    if (padTokenId >= vocabSize) {
+      throw new ConfigException("padTokenId", padTokenId, DIRECT, "must be -1 or a token below vocabSize = " + vocabSize);
     }
     if (hiddenSize % numAttnHeads != 0) {
       throw new ConfigException("numAttnHeads", numAttnHeads, DIRECT, "must divide hiddenSize = " + hiddenSize);
@@ -123,7 +128,7 @@ public record ModelConfig(
     Object[] all = {vocabSize, hiddenSize, numLayers, numAttnHeads, numLactHeads, interMulti, windowSize,
         chunkSize, contextLength, useMuon, useMomentum, lowRank, fwInitGain, baseLr, qkvSilu, noVSilu,
         attnQkNorm, learnableTttScale, tttPrenorm, tttNope, ropeTheta, normEps, initializerRange,
-        tieWordEmbeddings, hiddenRatio, intermediateSize, documentRestart, tttEnabled};
+        tieWordEmbeddings, hiddenRatio, intermediateSize, documentRestart, tttEnabled, padTokenId};
     for (int i = 0; i < all.length; i++) {
       m.put(ModelKeys.ALL.get(i).name(), all[i]);
     }
@@ -141,6 +146,7 @@ public record ModelConfig(
         (Boolean) v.get("learnableTttScale"), (Boolean) v.get("tttPrenorm"), (Boolean) v.get("tttNope"),
         (Double) v.get("ropeTheta"), (Double) v.get("normEps"), (Double) v.get("initializerRange"),
         (Boolean) v.get("tieWordEmbeddings"), (Double) v.get("hiddenRatio"),
-        (Integer) v.get("intermediateSize"), (Boolean) v.get("documentRestart"), (Boolean) v.get("tttEnabled"));
+        (Integer) v.get("intermediateSize"), (Boolean) v.get("documentRestart"), (Boolean) v.get("tttEnabled"),
+        (Integer) v.get("padTokenId"));
   }
 }

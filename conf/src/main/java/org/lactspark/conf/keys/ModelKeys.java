@@ -47,7 +47,9 @@ public final class ModelKeys {
       ConfigKey.flag("documentRestart", false,
           "restart the fast weights at each document start instead of letting packed documents share them"),
       ConfigKey.flag("tttEnabled", true,
-          "false switches the TTT branch off: each layer is sliding-window attention only (the TTT-off baseline)"));
+          "false switches the TTT branch off: each layer is sliding-window attention only (the TTT-off baseline)"),
+      ConfigKey.intAtLeast("padTokenId", -1, -1,
+          "token whose embedding row gets no gradient (nn.Embedding padding_idx; pad_token_id); -1 for none"));
 
   private static final Map<String, ConfigKey> BY_NAME = index();
 

@@ -29,7 +29,7 @@ public final class Cli {
   public static int execute(Object command, PrintWriter out, PrintWriter err, String... args) {
     CommandLine cl = new CommandLine(command);
     for (CliExtension ext : CliExtension.all()) {
-      CommandLine parent = cl.getSubcommands().get(ext.parent());
+      CommandLine parent = ext.parent().isEmpty() ? cl : cl.getSubcommands().get(ext.parent());
       if (parent != null) {
         parent.addSubcommand(ext.command());
       }

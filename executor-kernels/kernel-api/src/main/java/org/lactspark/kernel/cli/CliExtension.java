@@ -9,7 +9,7 @@ import java.util.ServiceLoader;
  */
 public interface CliExtension {
 
-  /** The name of the command to mount under, for example {@code bench}. */
+  /** The name of the command to mount under, for example {@code bench}; empty for a top-level command. */
   String parent();
 
   /** A new picocli command object. */

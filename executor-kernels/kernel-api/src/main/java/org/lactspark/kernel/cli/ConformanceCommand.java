@@ -28,9 +28,17 @@ import picocli.CommandLine.Option;
       "error. Exit status: 0 if every case passes, 1 if any fails, 2 for bad options or input."
     })
 public final class ConformanceCommand implements Callable<Integer> {
-  @Option(names = "--fixtures", required = true, paramLabel = "DIR",
-      description = "Directory of case folders, e.g. fixtures/lact-op.")
+  @Option(names = "--fixtures", paramLabel = "DIR",
+      description = "Directory of case folders, e.g. fixtures/lact-op; its README's title says op, layer or model.")
   Path fixtures;
+
+  @Option(names = "--layer-fixtures", paramLabel = "DIR",
+      description = "Directory of LaCT-layer cases (format: fixtures/lact-layer/README.md).")
+  Path layerFixtures;
+
+  @Option(names = "--model-fixtures", paramLabel = "DIR",
+      description = "Directory of language-model cases (format: fixtures/lact-model/README.md).")
+  Path modelFixtures;
 
   @Option(names = "--dtype", defaultValue = "float64", paramLabel = "DTYPE",
       description = "float64, float32 or bfloat16 (default: ${DEFAULT-VALUE}).")
@@ -44,10 +52,26 @@ public final class ConformanceCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    int given = (fixtures != null ? 1 : 0) + (layerFixtures != null ? 1 : 0) + (modelFixtures != null ? 1 : 0);
+    if (given != 1) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "give exactly one of --fixtures, --layer-fixtures and --model-fixtures");
+    }
     DType type = DType.parse(dtype);
     KernelBackend b = KernelBackends.select(backend);
     ConformanceRunner runner = new ConformanceRunner(b, type);
-    GoldenSuite suite = GoldenSuite.forFixtures(fixtures);
+    GoldenSuite suite;
+    Path fixtures = this.fixtures;
+    if (fixtures != null) {
+      suite = GoldenSuite.forFixtures(fixtures);
+    } else {
+      String kind = layerFixtures != null ? "layer" : "model";
+      fixtures = layerFixtures != null ? layerFixtures : modelFixtures;
+      suite = GoldenSuite.named(kind);
+      if (suite == null) {
+        throw new IllegalArgumentException("no " + kind + " conformance suite on the class path (lact-model missing)");
+      }
+    }
     List<Path> cases = GoldenCases.list(fixtures);
     PrintWriter out = spec.commandLine().getOut();
     out.printf(Locale.ROOT, "%s conformance: backend %s (%s), dtype %s, %d cases in %s%n",

@@ -24,6 +24,16 @@ public interface GoldenSuite {
   /** Runs one case folder; failures become the result's error, never an exception. */
   ConformanceRunner.CaseResult run(Path caseDir, KernelBackend backend, DType dtype);
 
+  /** The suite called {@code name} ({@code layer}, {@code model}), or null if none is on the class path. */
+  static GoldenSuite named(String name) {
+    for (GoldenSuite s : ServiceLoader.load(GoldenSuite.class)) {
+      if (s.name().equals(name)) {
+        return s;
+      }
+    }
+    return null;
+  }
+
   /** The suite owning {@code fixtures}, or null for the op's own golden vectors. */
   static GoldenSuite forFixtures(Path fixtures) throws IOException {
     Path readme = fixtures.resolve("README.md");

@@ -1,5 +1,14 @@
 package org.lactspark.model.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.lactspark.conf.load.ModelConfigLoader;
+import org.lactspark.model.official.OfficialConfig;
+
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,8 +47,16 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Benchmark one training step of a model preset; prints one JSON line.")
 public final class TrainStepBench implements Callable<Integer> {
-  @Option(names = "--preset", defaultValue = "tiny", description = "Model preset (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--preset", description = "Model preset (default: tiny unless --model-config is given).")
   String preset;
+
+  @Option(names = "--model-config", paramLabel = "FILE",
+      description = "A model config file instead of a preset: the project's JSON or an official config.json.")
+  Path modelConfig;
+
+  @Option(names = "--dtype", defaultValue = "float32", paramLabel = "DTYPE",
+      description = "Parameter and activation type; float32 only (the optimiser step is float32): ${DEFAULT-VALUE}.")
+  String dtype;
 
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a model key (repeatable).")
   List<String> overrides = new ArrayList<>();
@@ -53,7 +70,7 @@ public final class TrainStepBench implements Callable<Integer> {
   @Option(names = "--warmup", defaultValue = "2", description = "Untimed steps (default: ${DEFAULT-VALUE}).")
   int warmup;
 
-  @Option(names = "--runs", defaultValue = "5", description = "Timed steps (default: ${DEFAULT-VALUE}).")
+  @Option(names = {"--runs", "--steps"}, defaultValue = "5", description = "Timed steps (default: ${DEFAULT-VALUE}).")
   int runs;
 
   @Option(names = "--backend", defaultValue = "nd4j", description = "Kernel backend (default: ${DEFAULT-VALUE}).")
@@ -62,12 +79,15 @@ public final class TrainStepBench implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
-  public Integer call() {
+  public Integer call() throws IOException {
     if (length < 2 || batch < 1 || runs < 1 || warmup < 0) {
       throw new CommandLine.ParameterException(spec.commandLine(),
           "--length must be >= 2, --batch and --runs >= 1, --warmup >= 0");
     }
-    ModelConfig c = Presets.load(preset, overrides);
+    if (!dtype.equals("float32")) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--dtype: only float32 is benchmarked, got " + dtype);
+    }
+    ModelConfig c = config();
     AtomicLong opNanos = new AtomicLong();
     AtomicLong opFlops = new AtomicLong();
     Kernels.decorate(k -> new TimedKernel(k, opNanos, opFlops));
@@ -97,6 +117,32 @@ public final class TrainStepBench implements Callable<Integer> {
     Kernels.decorate(k -> k);
     report(c, LactOpBench.median(step), LactOpBench.median(op), opFlops.get(), losses, peak);
     return 0;
+  }
+
+  /** The model config: a preset, or a project or official config file. */
+  private ModelConfig config() throws IOException {
+    if (modelConfig == null) {
+      return Presets.load(preset == null ? "tiny" : preset, overrides);
+    }
+    if (preset != null) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "give --preset or --model-config, not both");
+    }
+    JsonNode root;
+    try {
+      root = new ObjectMapper().readTree(Files.readAllBytes(modelConfig));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IOException(modelConfig + ": not JSON (" + e.getOriginalMessage() + ")", e);
+    }
+    if (root != null && root.isObject() && OfficialConfig.isOfficial(root)) {
+      ModelConfig official = OfficialConfig.read(root, modelConfig.toString());
+      return overrides.isEmpty() ? official : ModelConfigLoader.load(
+          new StringReader(ModelConfigLoader.toJson(official)), modelConfig.toString(), overrides);
+    }
+    return ModelConfigLoader.load(modelConfig, overrides);
+  }
+
+  private String label() {
+    return modelConfig != null ? modelConfig.getFileName().toString() : preset == null ? "tiny" : preset;
   }
 
   private INDArray tokens(int vocab) {
@@ -130,7 +176,7 @@ public final class TrainStepBench implements Callable<Integer> {
             + "\"step_ms\":%.1f,\"op_ms\":%.1f,\"rest_ms\":%.1f,\"tokens_per_s\":%.0f,"
             + "\"op_gflops\":%.2f,\"rest_gflops\":%.2f,\"gemm_peak_gflops\":%.2f,"
             + "\"loss_first\":%.4f,\"loss_last\":%.4f,\"peak_memory_bytes\":%d}%n",
-        preset, batch, length, LactModelLayout.of(c).size(), stepMs, opMs, stepMs - opMs,
+        label(), batch, length, LactModelLayout.of(c).size(), stepMs, opMs, stepMs - opMs,
         tokens / (stepMs / 1e3), opFlops / (opMs * 1e6), restFlops / ((stepMs - opMs) * 1e6), gemmPeak,
         losses[0], losses[losses.length - 1], peak);
     out.flush();

@@ -11,6 +11,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.lactspark.conf.ModelConfig;
 import org.lactspark.kernel.DType;
 import org.lactspark.kernel.golden.ConformanceRunner;
+import org.lactspark.model.official.OfficialConfig;
 import org.lactspark.model.graph.LactModels;
 import org.lactspark.model.graph.ModelParams;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -39,10 +40,11 @@ public final class ModelGolden {
     JsonNode c = new ObjectMapper().readTree(dir.resolve("case.json").toFile());
     DataType dt = dtype == DType.FLOAT64 ? DataType.DOUBLE : DataType.FLOAT;
     GoldenTensors gt = new GoldenTensors(dir, c.path("tolerances"), dtype);
-    ModelConfig config = OfficialConfig.modelConfig(c.path("config"));
+    ModelConfig config = OfficialConfig.read(c.path("config"), dir + "/case.json config");
     LactModels.Options o = new LactModels.Options(dt, 0L, backend, new org.nd4j.linalg.learning.config.NoOp());
     ComputationGraph graph = LactModels.build(config, o);
     Map<String, INDArray> params = ModelParams.byOfficialName(graph);
+    requireSameNames(dir, c.path("params"), params.keySet());
     for (Map.Entry<String, INDArray> e : params.entrySet()) {
       e.getValue().assign(gt.load("param." + e.getKey(), dt).reshape('c', e.getValue().shape()));
     }
@@ -59,5 +61,24 @@ public final class ModelGolden {
       results.add(gt.compare("grad." + p, "grad." + p, grads.get(p)));
     }
     return new ConformanceRunner.CaseResult(dir.getFileName().toString(), results, null);
+  }
+
+  /** The case's state_dict keys ({@code case.json > params[].name}) must be exactly the model's. */
+  private static void requireSameNames(Path dir, JsonNode listed, java.util.Set<String> ours) {
+    java.util.Set<String> theirs = new java.util.TreeSet<>();
+    for (JsonNode entry : listed) {
+      theirs.add(entry.path("name").asText());
+    }
+    if (theirs.isEmpty()) {
+      throw new IllegalArgumentException(dir + "/case.json: no params listed");
+    }
+    java.util.Set<String> missing = new java.util.TreeSet<>(theirs);
+    missing.removeAll(ours);
+    java.util.Set<String> extra = new java.util.TreeSet<>(ours);
+    extra.removeAll(theirs);
+    if (!missing.isEmpty() || !extra.isEmpty()) {
+      throw new IllegalArgumentException(dir + "/case.json params: the official state_dict has " + missing
+          + " that the model lacks, and the model has " + extra + " that it lacks");
+    }
   }
 }

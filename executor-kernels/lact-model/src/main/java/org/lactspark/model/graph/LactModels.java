@@ -87,7 +87,7 @@ public final class LactModels {
         .addInputs(INPUT);
     LactLayerSpec spec = LactLayerSpec.of(c);
     String prev = "model.embeddings";
-    g.addLayer(prev, named(TokenEmbeddingLayer.of(c.vocabSize(), c.hiddenSize(), c.initializerRange()), prev, o), INPUT);
+    g.addLayer(prev, named(TokenEmbeddingLayer.of(c.vocabSize(), c.hiddenSize(), c.initializerRange(), c.padTokenId()), prev, o), INPUT);
     for (int i = 0; i < c.numLayers(); i++) {
       String name = "model.layers." + i;
       LactBlockLayer block = LactBlockLayer.of(spec, c.initializerRange(), c.fwInitGain(), c.normEps(), c.mlpWidth());

@@ -15,16 +15,21 @@ public class TokenEmbeddingLayer extends ModelLayerConf {
 
   private int vocabSize;
   private int hiddenSize;
+  private int padTokenId = -1;
 
   /** For JSON. */
   public TokenEmbeddingLayer() {}
 
-  /** An embedding of {@code vocab} tokens into {@code d} channels. */
-  public static TokenEmbeddingLayer of(int vocab, int d, double initializerRange) {
+  /**
+   * An embedding of {@code vocab} tokens into {@code d} channels; the row of {@code padTokenId}
+   * (-1: none) gets no gradient.
+   */
+  public static TokenEmbeddingLayer of(int vocab, int d, double initializerRange, int padTokenId) {
     TokenEmbeddingLayer l = new TokenEmbeddingLayer();
     l.vocabSize = vocab;
     l.hiddenSize = d;
     l.initializerRange = initializerRange;
+    l.padTokenId = padTokenId;
     return l;
   }
 
@@ -59,5 +64,13 @@ public class TokenEmbeddingLayer extends ModelLayerConf {
 
   public void setHiddenSize(int hiddenSize) {
     this.hiddenSize = hiddenSize;
+  }
+
+  public int getPadTokenId() {
+    return padTokenId;
+  }
+
+  public void setPadTokenId(int padTokenId) {
+    this.padTokenId = padTokenId;
   }
 }

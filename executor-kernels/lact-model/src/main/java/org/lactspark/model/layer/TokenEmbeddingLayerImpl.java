@@ -25,7 +25,7 @@ final class TokenEmbeddingLayerImpl extends ModelLayerImpl<TokenEmbeddingLayer> 
   @Override
   protected INDArray backward(INDArray epsilon) {
     TokenEmbedding.backward(ids, epsilon.dup('c').reshape('c', -1, layerConf().getHiddenSize()),
-        gradients().get("weight"));
+        gradients().get("weight"), layerConf().getPadTokenId());
     return null;
   }
 }

@@ -124,18 +124,22 @@ public final class Rope {
     INDArray in = copied ? x.dup('c') : x;
     int length = (int) in.size(1);
     int half = headDim / 2;
-    INDArray[] t = tables(length, in.dataType());
+    int heads = (int) in.size(2);
+    INDArray[] t = tiled(length, heads, in.dataType());
+    long row = (long) length * heads * headDim;
 
     INDArray y = Nd4j.createUninitialized(in.dataType(), in.shape());
-    // cos and sin vary along positions (axis 1) and channels (axis 3) only.
-    Nd4j.exec(new BroadcastMulOp(in, t[0], y, 1, 3));
+    // The tables are tiled over heads, so each sequence is one row times one row vector: a plain
+    // broadcast, several times faster in libnd4j than broadcasting over axes 1 and 3 of the 4-d array.
+    Nd4j.exec(new BroadcastMulOp(in.reshape('c', in.size(0), row), t[0], y.reshape('c', in.size(0), row), 1));
     // The swapped copy is a temporary as large as x: fresh native memory is slow to touch here
     // (NOTES.md), a workspace reuses the same pages call after call.
     try (MemoryWorkspace ws = org.lactspark.kernel.nd4j.Workspaces.scratch(WORKSPACE_ID)) {
       INDArray swapped = Nd4j.createUninitialized(in.dataType(), in.shape());
       lastAxis(swapped, 0, half).assign(lastAxis(in, half, headDim));
       lastAxis(swapped, half, headDim).assign(lastAxis(in, 0, half));
-      Nd4j.exec(new BroadcastMulOp(swapped, t[1], swapped, 1, 3));
+      INDArray swappedRows = swapped.reshape('c', in.size(0), row);
+      Nd4j.exec(new BroadcastMulOp(swappedRows, t[1], swappedRows, 1));
       return inverse ? y.subi(swapped) : y.addi(swapped);
     } finally {
       if (copied) {
@@ -162,6 +166,45 @@ public final class Rope {
     }
     if (x.size(1) > Integer.MAX_VALUE) {
       throw new IllegalArgumentException(name + " is too long, shape " + Arrays.toString(x.shape()));
+    }
+  }
+
+  /** Tiled tables kept (per type, head count and length); a training run uses one or two lengths. */
+  private static final int TILED_CACHE = 8;
+
+  private record TiledKey(DataType type, int heads, int length) {}
+
+  private final Map<TiledKey, INDArray[]> tiledCache = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<TiledKey, INDArray[]> eldest) {
+      return size() > TILED_CACHE;
+    }
+  };
+
+  /**
+   * {@code {cos, signedSin}} repeated over {@code heads}: row vectors {@code [1, length*heads*headDim]}
+   * matching a C-order {@code [length, heads, headDim]} block, built outside any workspace.
+   */
+  private INDArray[] tiled(int length, int heads, DataType type) {
+    synchronized (lock) {
+      INDArray[] t = tiledCache.get(new TiledKey(type, heads, length));
+      if (t != null) {
+        return t;
+      }
+      INDArray[] base = tables(length, type);
+      INDArray[] out = new INDArray[2];
+      try (MemoryWorkspace none = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+        for (int i = 0; i < 2; i++) {
+          INDArray rows = base[i].dup('c');
+          INDArray rep = Nd4j.createUninitialized(type, length, heads, headDim);
+          for (int h = 0; h < heads; h++) {
+            rep.get(NDArrayIndex.all(), NDArrayIndex.point(h), NDArrayIndex.all()).assign(rows);
+          }
+          out[i] = rep.reshape('c', 1, (long) length * heads * headDim);
+        }
+      }
+      tiledCache.put(new TiledKey(type, heads, length), out);
+      return out;
     }
   }
 

@@ -40,13 +40,19 @@ public final class TokenEmbedding {
     return Nd4j.pullRows(table, 1, ids);
   }
 
-  /** Writes {@code dE}: the sum of {@code dy}'s rows per id, zero for ids not present. */
-  public static void backward(int[] ids, INDArray dy, INDArray dTable) {
+  /**
+   * Writes {@code dE}: the sum of {@code dy}'s rows per id, zero for ids not present and for
+   * {@code padId} (nn.Embedding's {@code padding_idx}: read normally, never trained; -1 for none).
+   */
+  public static void backward(int[] ids, INDArray dy, INDArray dTable, int padId) {
     dTable.assign(0.0);
     int d = (int) dy.size(1);
     double[] g = dy.dup('c').data().asDouble();
     Map<Integer, double[]> sums = new LinkedHashMap<>();
     for (int r = 0; r < ids.length; r++) {
+      if (ids[r] == padId) {
+        continue;
+      }
       double[] acc = sums.computeIfAbsent(ids[r], id -> new double[d]);
       for (int c = 0; c < d; c++) {
         acc[c] += g[r * d + c];

@@ -86,7 +86,7 @@ class LayerGradientCheckTest {
         .inferenceWorkspaceMode(WorkspaceMode.NONE)
         .graphBuilder()
         .addInputs("in")
-        .addLayer("emb", named(TokenEmbeddingLayer.of(VOCAB, D, 1.0), "emb"), "in")
+        .addLayer("emb", named(TokenEmbeddingLayer.of(VOCAB, D, 1.0, -1), "emb"), "in")
         .addLayer("layer", named(layer, "layer"), "emb")
         .addLayer("head", named(LmHeadLayer.of(VOCAB, D, 0.5, false), "head"), "layer")
         .setOutputs("head")
