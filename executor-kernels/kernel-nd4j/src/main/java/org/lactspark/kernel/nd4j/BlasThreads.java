@@ -19,10 +19,46 @@ final class BlasThreads implements AutoCloseable {
   /** System property naming the BLAS thread count used inside the op. */
   static final String PROPERTY = "lact.nd4j.opBlasThreads";
 
+  /**
+   * System property naming the BLAS thread count for everything outside the op (the model's large
+   * products), applied once when the backend hands out its first kernel; unset leaves ND4J's
+   * choice, which follows {@code OMP_NUM_THREADS}. Why separate: on the 2-core build machine one
+   * libnd4j thread was best for the model's elementwise work (OMP_NUM_THREADS=1), but that also
+   * left BLAS at one thread; a [2048, 256] x [256, 768] product ran at 86 GFLOP/s with one BLAS
+   * thread and 150 with two.
+   */
+  static final String PROCESS_PROPERTY = "lact.nd4j.blasThreads";
+
   private static int active;
   private static int previous;
+  private static boolean configured;
 
   private BlasThreads() {}
+
+  /** Applies {@value #PROCESS_PROPERTY} to the process, once; a bad value is an error naming it. */
+  static synchronized void configureProcess() {
+    if (configured) {
+      return;
+    }
+    configured = true;
+    String v = System.getProperty(PROCESS_PROPERTY);
+    if (v == null || v.isBlank()) {
+      return;
+    }
+    int n;
+    try {
+      n = Integer.parseInt(v.trim());
+    } catch (NumberFormatException e) {
+      n = 0;
+    }
+    if (n < 1) {
+      throw new IllegalArgumentException("system property " + PROCESS_PROPERTY + " = '" + v
+          + "': expected a positive thread count");
+    }
+    synchronized (BlasThreads.class) {
+      Nd4j.factory().blas().setMaxThreads(n);
+    }
+  }
 
   static BlasThreads forOp() {
     synchronized (BlasThreads.class) {

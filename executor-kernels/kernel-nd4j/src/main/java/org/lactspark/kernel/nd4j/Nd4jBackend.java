@@ -64,6 +64,7 @@ public final class Nd4jBackend implements KernelBackend {
     unavailableReason().ifPresent(why -> {
       throw new BackendUnavailableException(why);
     });
+    BlasThreads.configureProcess();
     return kernels.computeIfAbsent(dtype, Nd4jLactKernel::new);
   }
 

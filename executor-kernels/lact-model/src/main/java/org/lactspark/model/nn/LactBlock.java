@@ -2,6 +2,8 @@ package org.lactspark.model.nn;
 
 import org.lactspark.kernel.LactKernel;
 import org.lactspark.kernel.nd4j.Tape;
+import org.lactspark.kernel.nd4j.Workspaces;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -78,7 +80,10 @@ public final class LactBlock {
     long d = dy.size(2);
     INDArray dx = dy.dup('c');
     INDArray dh = dx.reshape('c', b * len, d);
-    try (Tape temp = new Tape()) {
+    // Temporaries in a per-thread workspace reused call after call (see LactLayer's backward);
+    // dx is made outside it, and the LaCT layer's dx comes back from outside its own.
+    try (Tape temp = new Tape();
+        MemoryWorkspace ws = Workspaces.scratch("lact-model-block-backward")) {
       INDArray dn2 = temp.own(SwiGluMlp.backward(p.sub("mlp."), s.mlp, dh, g.sub("mlp.")));
       dh.addi(temp.own(RmsNorm.backward(s.mlpNorm, p.get("mlp_norm.weight"), dn2, g.get("mlp_norm.weight"))));
       INDArray dn1 = temp.own(attn.backward(p.sub("attn."), s.attn, dx, g.sub("attn.")));

@@ -7,6 +7,8 @@ import org.lactspark.kernel.LactInputs;
 import org.lactspark.kernel.LactKernel;
 import org.lactspark.kernel.nd4j.Silu;
 import org.lactspark.kernel.nd4j.Tape;
+import org.lactspark.kernel.nd4j.Workspaces;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastDivOp;
@@ -33,6 +35,9 @@ public final class LactLayer {
   static final double EPS = 1e-5;
 
   /** Parameters the attention branch uses; with the TTT branch off, only these get gradients. */
+  private static final String BACKWARD_WORKSPACE = "lact-model-lact-layer-backward";
+  private static final String FORWARD_WORKSPACE = "lact-model-lact-layer-op-inputs";
+
   private static final java.util.Set<String> SHARED =
       java.util.Set.of("qkv.weight", "o_proj.weight", "q_norm.weight", "k_norm.weight");
 
@@ -258,30 +263,18 @@ public final class LactLayer {
     c.kLen = c.saved.own(headNorms(ka, df));
     c.qUnit = c.saved.own(unit(qa, c.qLen, df, temp));
     c.kUnit = c.saved.own(unit(ka, c.kLen, df, temp));
-    INDArray qt = spec.tttNope() ? c.qUnit : temp.own(rope.apply(c.qUnit.reshape('c', attnShape(c))));
-    INDArray kt = spec.tttNope() ? c.kUnit : temp.own(rope.apply(c.kUnit.reshape('c', attnShape(c))));
-    qt = qt.reshape('c', (long) c.b * c.len, spec.hiddenSize());
-    kt = kt.reshape('c', (long) c.b * c.len, spec.hiddenSize());
-
     c.lrPre = c.saved.own(Linear.forward(c.x, p.get("lr_proj.weight"), p.get("lr_proj.bias")).addi(spec.lrShift()));
-    INDArray eta = temp.own(softplus(c.lrPre));
-    HostTensor[] lr = new HostTensor[3];
-    for (int j = 0; j < 3; j++) {
-      lr[j] = HeadLayout.host(temp.own(c.lact.toInstances(temp.own(lrColumn(eta, j)), 1)));
-    }
-    HostTensor mom = null;
     if (spec.opSpec().momentum()) {
       c.momentum = c.saved.own(Transforms.sigmoid(
           Linear.forward(c.x, p.get("momentum_proj.0.weight"), p.get("momentum_proj.0.bias")), false));
-      mom = HeadLayout.host(temp.own(c.lact.toInstances(c.momentum, 1)));
     }
     c.w0w2 = new INDArray[] {c.saved.own(initialWeight(p, "w0")), c.saved.own(initialWeight(p, "w2"))};
-    LactInputs in = new LactInputs(
-        HeadLayout.host(tile(c.w0w2[0], c.b, temp)), HeadLayout.host(tile(p.get("w1"), c.b, temp)),
-        HeadLayout.host(tile(c.w0w2[1], c.b, temp)),
-        HeadLayout.host(temp.own(c.lact.toInstances(qt, df))), HeadLayout.host(temp.own(c.lact.toInstances(kt, df))),
-        HeadLayout.host(temp.own(c.lact.toInstances(va, df))), lr[0], lr[1], lr[2], mom,
-        valid == null ? null : writeMask(valid, c.b, c.len, hf));
+    LactInputs in;
+    // Everything between here and the op only feeds its host inputs: a per-thread workspace
+    // reused call after call holds it (see the backward).
+    try (MemoryWorkspace ws = Workspaces.scratch(FORWARD_WORKSPACE)) {
+      in = opInputs(p, c, va, valid);
+    }
     c.op = kernel.forward(spec.opSpec(), in);
     INDArray y = temp.own(c.lact.toTokens(temp.own(HeadLayout.array(c.op.output(), c.x.dataType())), df));
     c.tttNorm = RmsNorm.forward(y.reshape('c', -1, df), p.get("ttt_norm.weight"), EPS);
@@ -294,6 +287,28 @@ public final class LactLayer {
     c.merged.addi(yHat.reshape('c', (long) c.b * c.len, spec.hiddenSize()));
   }
 
+  /** The op's inputs as host tensors; call inside a workspace (every array made here is temporary). */
+  private LactInputs opInputs(Params p, Core c, INDArray va, INDArray valid) {
+    int df = spec.lactHeadDim();
+    INDArray qt = spec.tttNope() ? c.qUnit : rope.apply(c.qUnit.reshape('c', attnShape(c)));
+    INDArray kt = spec.tttNope() ? c.kUnit : rope.apply(c.kUnit.reshape('c', attnShape(c)));
+    qt = qt.reshape('c', (long) c.b * c.len, spec.hiddenSize());
+    kt = kt.reshape('c', (long) c.b * c.len, spec.hiddenSize());
+    INDArray eta = softplus(c.lrPre);
+    HostTensor[] lr = new HostTensor[3];
+    for (int j = 0; j < 3; j++) {
+      lr[j] = HeadLayout.host(c.lact.toInstances(lrColumn(eta, j), 1));
+    }
+    HostTensor mom = c.momentum == null ? null : HeadLayout.host(c.lact.toInstances(c.momentum, 1));
+    Tape none = new Tape();
+    return new LactInputs(
+        HeadLayout.host(tile(c.w0w2[0], c.b, none)), HeadLayout.host(tile(p.get("w1"), c.b, none)),
+        HeadLayout.host(tile(c.w0w2[1], c.b, none)),
+        HeadLayout.host(c.lact.toInstances(qt, df)), HeadLayout.host(c.lact.toInstances(kt, df)),
+        HeadLayout.host(c.lact.toInstances(va, df)), lr[0], lr[1], lr[2], mom,
+        valid == null ? null : writeMask(valid, c.b, c.len, spec.numLactHeads()));
+  }
+
   /** {@code a / (|a| + eps)} per head of {@code df} channels, a new array of {@code a}'s shape. */
   private static INDArray unit(INDArray a, INDArray len, int df, Tape temp) {
     INDArray u = Nd4j.createUninitialized(a.dataType(), a.shape());
@@ -303,7 +318,11 @@ public final class LactLayer {
 
   /** The backward of the unpacked computation; takes over {@code dy3}; returns a new dx {@code [B, L, d]}. */
   private INDArray backwardCore(Params p, Core c, INDArray dy3, Params g) {
-    try (Tape temp = new Tape()) {
+    // The backward's temporaries (about forty arrays of the layer's activation size) live in a
+    // per-thread workspace: its memory is reused call after call instead of being allocated and
+    // freed each time. Only dx, made outside it, leaves; gradients are written into g's views.
+    try (Tape temp = new Tape();
+        MemoryWorkspace ws = Workspaces.scratch(BACKWARD_WORKSPACE)) {
       temp.own(dy3);
       return backwardCore(p, c, dy3, g, temp);
     }
@@ -315,7 +334,10 @@ public final class LactLayer {
     INDArray dOut = dy3.reshape('c', rows, d);
     INDArray dMerged = temp.own(
         Linear.backward(c.merged, p.get("o_proj.weight"), dOut, g.get("o_proj.weight"), null));
-    INDArray dx3 = Nd4j.zeros(c.x.dataType(), c.b, c.len, d);
+    INDArray dx3;
+    try (MemoryWorkspace none = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+      dx3 = Nd4j.zeros(c.x.dataType(), c.b, c.len, d);
+    }
     INDArray dx = dx3.reshape('c', rows, d);
 
     INDArray[] dqkv = spec.tttEnabled() ? tttBackward(p, c, dMerged, g, dx, temp) : withoutTtt(c, g, temp);
