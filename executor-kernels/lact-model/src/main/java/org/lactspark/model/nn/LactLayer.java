@@ -218,28 +218,46 @@ public final class LactLayer {
       c.q = c.saved.own(c.qNorm.out());
       c.k = c.saved.own(c.kNorm.out());
     }
-    c.merged = c.saved.own(attend(c, valid));
-    if (spec.tttEnabled()) {
-      addTttBranch(p, c, valid, temp);
+    // The attention branch runs beside the TTT branch (Branches); it reads only q, k, v and valid.
+    java.util.concurrent.Future<Attended> attended = Branches.fork(() -> attend(c, valid));
+    INDArray ttt;
+    try {
+      ttt = spec.tttEnabled() ? tttOutput(p, c, valid, temp) : null;
+    } catch (RuntimeException | Error e) {
+      Branches.settle(attended);
+      throw e;
+    }
+    Attended a = Branches.join(attended);
+    c.saved.ownAll(a.q(), a.k());
+    c.attn = a.pass();
+    c.merged = c.saved.own(a.merged());
+    if (ttt != null) {
+      c.merged.addi(ttt);
     }
     c.out = Linear.forward(c.merged, p.get("o_proj.weight"), null, c.b, c.len, d);
   }
+
+  /** The attention branch's results: roped q and k (kept by its pass), the pass and its output. */
+  private record Attended(INDArray q, INDArray k, WindowAttention.Pass pass, INDArray merged) {}
 
   private long[] attnShape(Core c) {
     return new long[] {c.b, c.len, spec.numAttnHeads(), spec.attnHeadDim()};
   }
 
-  /** The attention branch's output, a new {@code [B*L, d]}; the pass keeps what it needs. */
-  private INDArray attend(Core c, INDArray valid) {
+  /**
+   * The attention branch (may run on a helper thread: it only reads {@code c}'s q, k, v): its
+   * output as a new {@code [B*L, d]}, and what its backward needs.
+   */
+  private Attended attend(Core c, INDArray valid) {
     long[] s = attnShape(c);
-    INDArray q = c.saved.own(rope.apply(c.q.reshape('c', s)));
-    INDArray k = c.saved.own(rope.apply(c.k.reshape('c', s)));
-    c.attn = attention.forward(q, k, c.v.reshape('c', s), valid);
-    return c.attn.output().reshape('c', (long) c.b * c.len, spec.hiddenSize()).dup('c');
+    INDArray q = rope.apply(c.q.reshape('c', s));
+    INDArray k = rope.apply(c.k.reshape('c', s));
+    WindowAttention.Pass pass = attention.forward(q, k, c.v.reshape('c', s), valid);
+    return new Attended(q, k, pass, pass.output().reshape('c', (long) c.b * c.len, spec.hiddenSize()).dup('c'));
   }
 
-  /** Adds the TTT branch's output to {@code c.merged}. */
-  private void addTttBranch(Params p, Core c, INDArray valid, Tape temp) {
+  /** The TTT branch's output {@code [B*L, d]} (a view of an array owned by {@code temp} or the pass). */
+  private INDArray tttOutput(Params p, Core c, INDArray valid, Tape temp) {
     int hf = spec.numLactHeads();
     int df = spec.lactHeadDim();
     INDArray scale = p.get("qk_scale");
@@ -284,7 +302,7 @@ public final class LactLayer {
           Linear.forward(c.x, p.get("ttt_scale_proj.weight"), p.get("ttt_scale_proj.bias"))));
       yHat = temp.own(yHat.mulColumnVector(c.gate.value.reshape('c', -1, 1)));
     }
-    c.merged.addi(yHat.reshape('c', (long) c.b * c.len, spec.hiddenSize()));
+    return yHat.reshape('c', (long) c.b * c.len, spec.hiddenSize());
   }
 
   /** The op's inputs as host tensors; call inside a workspace (every array made here is temporary). */
@@ -340,18 +358,20 @@ public final class LactLayer {
     }
     INDArray dx = dx3.reshape('c', rows, d);
 
-    INDArray[] dqkv = spec.tttEnabled() ? tttBackward(p, c, dMerged, g, dx, temp) : withoutTtt(c, g, temp);
-    INDArray dq = dqkv[0];
-    INDArray dk = dqkv[1];
-    INDArray dv = dqkv[2];
-
-    // Attention branch.
-    long[] s = attnShape(c);
-    WindowAttention.Gradients ag = attention.backward(c.attn, dMerged.reshape('c', s));
-    temp.ownAll(ag.dq(), ag.dk(), ag.dv());
-    dq.addi(temp.own(rope.applyBackward(ag.dq())).reshape('c', rows, d));
-    dk.addi(temp.own(rope.applyBackward(ag.dk())).reshape('c', rows, d));
-    dv.addi(ag.dv().reshape('c', rows, d));
+    // The attention branch's backward runs beside the TTT branch's (Branches).
+    java.util.concurrent.Future<INDArray[]> attnGrads = Branches.fork(() -> attentionBackward(c, dMerged));
+    INDArray[] dqkv;
+    try {
+      dqkv = spec.tttEnabled() ? tttBackward(p, c, dMerged, g, dx, temp) : withoutTtt(c, g, temp);
+    } catch (RuntimeException | Error e) {
+      Branches.settle(attnGrads);
+      throw e;
+    }
+    INDArray[] ag = Branches.join(attnGrads);
+    temp.ownAll(ag);
+    INDArray dq = dqkv[0].addi(ag[0].reshape('c', rows, d));
+    INDArray dk = dqkv[1].addi(ag[1].reshape('c', rows, d));
+    INDArray dv = dqkv[2].addi(ag[2].reshape('c', rows, d));
     if (spec.attnQkNorm()) {
       dq = temp.own(RmsNorm.backward(c.qNorm, p.get("q_norm.weight"), dq, g.get("q_norm.weight")));
       dk = temp.own(RmsNorm.backward(c.kNorm, p.get("k_norm.weight"), dk, g.get("k_norm.weight")));
@@ -359,6 +379,19 @@ public final class LactLayer {
     INDArray dQkv = temp.own(Nd4j.hstack(dq, dk, dv));
     Linear.backwardInto(c.x, p.get("qkv.weight"), dQkv, g.get("qkv.weight"), null, dx);
     return dx3;
+  }
+
+  /**
+   * The attention branch's gradients with respect to the (un-roped) q, k and v, each a new
+   * {@code [B, L, Ha, dh]} made outside any workspace (it may run on a helper thread; {@code
+   * dMerged} is only read).
+   */
+  private INDArray[] attentionBackward(Core c, INDArray dMerged) {
+    WindowAttention.Gradients ag = attention.backward(c.attn, dMerged.reshape('c', attnShape(c)));
+    INDArray dq = rope.applyBackward(ag.dq());
+    INDArray dk = rope.applyBackward(ag.dk());
+    Tape.free(ag.dq(), ag.dk());
+    return new INDArray[] {dq, dk, ag.dv()};
   }
 
   /**
