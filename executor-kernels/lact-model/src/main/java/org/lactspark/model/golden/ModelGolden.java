@@ -44,7 +44,7 @@ public final class ModelGolden {
     LactModels.Options o = new LactModels.Options(dt, 0L, backend, new org.nd4j.linalg.learning.config.NoOp());
     ComputationGraph graph = LactModels.build(config, o);
     Map<String, INDArray> params = ModelParams.byOfficialName(graph);
-    requireSameNames(dir, c.path("params"), params.keySet());
+    requireSameNames(dir, c.path("params"), c.path("tied_weights"), params.keySet());
     for (Map.Entry<String, INDArray> e : params.entrySet()) {
       e.getValue().assign(gt.load("param." + e.getKey(), dt).reshape('c', e.getValue().shape()));
     }
@@ -63,17 +63,31 @@ public final class ModelGolden {
     return new ConformanceRunner.CaseResult(dir.getFileName().toString(), results, null);
   }
 
-  /** The case's state_dict keys ({@code case.json > params[].name}) must be exactly the model's. */
-  private static void requireSameNames(Path dir, JsonNode listed, java.util.Set<String> ours) {
+  /**
+   * The case's state_dict keys ({@code case.json > params[].name}, less tied aliases) must be
+   * exactly the model's.
+   */
+  private static void requireSameNames(Path dir, JsonNode listed, JsonNode tied, java.util.Set<String> ours) {
     java.util.Set<String> theirs = new java.util.TreeSet<>();
+    // Names in a tie (either side): the model holds such a tensor once, under one of them.
+    java.util.Set<String> tiedNames = new java.util.TreeSet<>();
     for (JsonNode entry : listed) {
       theirs.add(entry.path("name").asText());
+      if (entry.hasNonNull("tied_to")) {
+        tiedNames.add(entry.path("name").asText());
+        tiedNames.add(entry.path("tied_to").asText());
+      }
     }
+    tied.fields().forEachRemaining(e -> {
+      tiedNames.add(e.getKey());
+      tiedNames.add(e.getValue().asText());
+    });
     if (theirs.isEmpty()) {
       throw new IllegalArgumentException(dir + "/case.json: no params listed");
     }
     java.util.Set<String> missing = new java.util.TreeSet<>(theirs);
     missing.removeAll(ours);
+    missing.removeAll(tiedNames);
     java.util.Set<String> extra = new java.util.TreeSet<>(ours);
     extra.removeAll(theirs);
     if (!missing.isEmpty() || !extra.isEmpty()) {

@@ -4,12 +4,12 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.lactspark.conf.ConfigException;
 import org.lactspark.conf.ModelConfig;
 import org.lactspark.model.layer.LactBlockLayer;
 import org.lactspark.model.layer.LmHeadLayer;
 import org.lactspark.model.layer.ModelLayerConf;
 import org.lactspark.model.layer.RmsNormLayer;
+import org.lactspark.model.layer.TiedEmbeddings;
 import org.lactspark.model.layer.TokenEmbeddingLayer;
 import org.lactspark.model.nn.LactLayerSpec;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -63,17 +63,10 @@ public final class LactModels {
   }
 
   /**
-   * The graph configuration of {@code c}.
-   *
-   * @throws ConfigException if the config asks for something this DL4J model cannot hold (tied
-   *     embeddings: a DL4J layer cannot share a parameter with another layer)
+   * The graph configuration of {@code c}. With tied embeddings the LM head holds no weight and
+   * uses the embedding's at run time ({@link TiedEmbeddings}; {@link #build} connects them).
    */
   public static ComputationGraphConfiguration configuration(ModelConfig c, Options o) {
-    if (c.tieWordEmbeddings()) {
-      throw new ConfigException("tieWordEmbeddings", true, "model config",
-          "tied embeddings are not supported by the DL4J model (no DL4J layer can share a parameter with another); "
-              + "the released configurations are untied");
-    }
     ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder()
         .dataType(o.dataType())
         .seed(o.seed())
@@ -96,8 +89,11 @@ public final class LactModels {
       prev = name;
     }
     g.addLayer("model.norm", named(RmsNormLayer.of(c.hiddenSize(), c.normEps()), "model.norm", o), prev);
-    g.addLayer(OUTPUT, named(LmHeadLayer.of(c.vocabSize(), c.hiddenSize(), c.initializerRange(),
-        c.documentRestart()), OUTPUT, o), "model.norm");
+    LmHeadLayer head = LmHeadLayer.of(c.vocabSize(), c.hiddenSize(), c.initializerRange(), c.documentRestart());
+    if (c.tieWordEmbeddings()) {
+      head.tied();
+    }
+    g.addLayer(OUTPUT, named(head, OUTPUT, o), "model.norm");
     return g.setOutputs(OUTPUT).build();
   }
 
@@ -111,6 +107,15 @@ public final class LactModels {
   public static ComputationGraph build(ModelConfig c, Options o) {
     ComputationGraph graph = new ComputationGraph(configuration(c, o));
     graph.init();
+    connect(graph);
     return graph;
+  }
+
+  /**
+   * Makes the runtime connections a graph of this model needs after it is built or deserialised
+   * (a tied LM head to the token embedding: {@link TiedEmbeddings}); safe to call more than once.
+   */
+  public static void connect(ComputationGraph graph) {
+    TiedEmbeddings.connect(graph, "model.embeddings", OUTPUT);
   }
 }

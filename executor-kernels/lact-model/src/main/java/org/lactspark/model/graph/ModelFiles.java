@@ -45,7 +45,9 @@ public final class ModelFiles {
   public static ComputationGraph load(Path file, boolean withUpdater) throws IOException {
     requireFile(file);
     try {
-      return ModelSerializer.restoreComputationGraph(file.toFile(), withUpdater);
+      ComputationGraph graph = ModelSerializer.restoreComputationGraph(file.toFile(), withUpdater);
+      LactModels.connect(graph);
+      return graph;
     } catch (RuntimeException e) {
       throw new IOException(file + ": not a LaCT model file (" + e.getMessage() + ")", e);
     }

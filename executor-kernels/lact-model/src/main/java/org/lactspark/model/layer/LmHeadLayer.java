@@ -20,6 +20,7 @@ public class LmHeadLayer extends ModelLayerConf {
   private int vocabSize;
   private int hiddenSize;
   private boolean documentRestart;
+  private boolean tiedToEmbedding;
 
   /** For JSON. */
   public LmHeadLayer() {}
@@ -34,8 +35,21 @@ public class LmHeadLayer extends ModelLayerConf {
     return l;
   }
 
+  /**
+   * This head with {@code tie_word_embeddings}: it has no weight of its own and uses the token
+   * embedding's ({@link org.lactspark.model.graph.LactModels} connects the two after building or
+   * loading a graph), adding its weight gradient to the embedding's.
+   */
+  public LmHeadLayer tied() {
+    this.tiedToEmbedding = true;
+    return this;
+  }
+
   @Override
   public List<ParamSpec> paramSpecs() {
+    if (tiedToEmbedding) {
+      return List.of();
+    }
     return List.of(new ParamSpec("weight", new int[] {vocabSize, hiddenSize}, new ParamInit.Normal(initializerRange)));
   }
 
@@ -73,5 +87,13 @@ public class LmHeadLayer extends ModelLayerConf {
 
   public void setDocumentRestart(boolean documentRestart) {
     this.documentRestart = documentRestart;
+  }
+
+  public boolean isTiedToEmbedding() {
+    return tiedToEmbedding;
+  }
+
+  public void setTiedToEmbedding(boolean tiedToEmbedding) {
+    this.tiedToEmbedding = tiedToEmbedding;
   }
 }

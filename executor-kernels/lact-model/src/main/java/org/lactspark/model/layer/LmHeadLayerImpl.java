@@ -26,9 +26,30 @@ final class LmHeadLayerImpl extends ModelLayerImpl<LmHeadLayer> implements IOutp
   private transient ShiftedCrossEntropy.Pass loss;
   private transient INDArray lossInput;
   private transient INDArray lossLabels;
+  private transient TokenEmbeddingLayerImpl tiedEmbedding;
 
   LmHeadLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
     super(conf, dataType);
+  }
+
+  /** Connects a tied head to the embedding whose weight it uses. */
+  void tieTo(TokenEmbeddingLayerImpl embedding) {
+    if (!layerConf().isTiedToEmbedding()) {
+      throw new IllegalStateException("LM head " + layerId() + " is not tied");
+    }
+    this.tiedEmbedding = embedding;
+  }
+
+  /** The head's weight {@code [V, d]}: its own, or the embedding's when tied. */
+  private INDArray weight() {
+    if (!layerConf().isTiedToEmbedding()) {
+      return parameters().get("weight");
+    }
+    if (tiedEmbedding == null) {
+      throw new IllegalStateException("LM head " + layerId() + " is tied to the token embedding but not connected "
+          + "to it: build or load the graph with LactModels.build / ModelFiles.load (or call LactModels.connect)");
+    }
+    return tiedEmbedding.weight();
   }
 
   private INDArray rows(INDArray h) {
@@ -37,7 +58,7 @@ final class LmHeadLayerImpl extends ModelLayerImpl<LmHeadLayer> implements IOutp
 
   @Override
   protected INDArray forward(INDArray input, INDArray mask, boolean training) {
-    return Linear.forward(rows(input), parameters().get("weight"), null)
+    return Linear.forward(rows(input), weight(), null)
         .reshape('c', input.size(0), input.size(1), layerConf().getVocabSize());
   }
 
@@ -53,7 +74,7 @@ final class LmHeadLayerImpl extends ModelLayerImpl<LmHeadLayer> implements IOutp
       }
       int[] targets = ShiftedCrossEntropy.targets(labels, maskArray, layerConf().isDocumentRestart(),
           layerConf().getVocabSize());
-      INDArray logits = Linear.forward(rows(input), parameters().get("weight"), null);
+      INDArray logits = Linear.forward(rows(input), weight(), null);
       loss = ShiftedCrossEntropy.forward(logits, targets, (int) input.size(0));
       lossInput = input;
       lossLabels = labels;
@@ -67,8 +88,14 @@ final class LmHeadLayerImpl extends ModelLayerImpl<LmHeadLayer> implements IOutp
     loss = null;
     INDArray dLogits = ShiftedCrossEntropy.backward(p);
     INDArray h = rows(input);
-    return Linear.backward(h, parameters().get("weight"), dLogits, gradients().get("weight"), null)
-        .reshape('c', input.shape());
+    if (!layerConf().isTiedToEmbedding()) {
+      return Linear.backward(h, weight(), dLogits, gradients().get("weight"), null).reshape('c', input.shape());
+    }
+    // Tied: the weight gradient goes to the embedding, which adds it to its own in its backward.
+    INDArray dw = Nd4j.createUninitialized(dLogits.dataType(), weight().shape());
+    INDArray dx = Linear.backward(h, weight(), dLogits, dw, null);
+    tiedEmbedding.addHeadGradient(dw);
+    return dx.reshape('c', input.shape());
   }
 
   @Override

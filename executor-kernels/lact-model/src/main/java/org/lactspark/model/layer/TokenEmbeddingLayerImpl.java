@@ -10,6 +10,7 @@ final class TokenEmbeddingLayerImpl extends ModelLayerImpl<TokenEmbeddingLayer> 
   private static final long serialVersionUID = 1L;
 
   private transient int[] ids;
+  private transient INDArray headGradient;
 
   TokenEmbeddingLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
     super(conf, dataType);
@@ -26,6 +27,23 @@ final class TokenEmbeddingLayerImpl extends ModelLayerImpl<TokenEmbeddingLayer> 
   protected INDArray backward(INDArray epsilon) {
     TokenEmbedding.backward(ids, epsilon.dup('c').reshape('c', -1, layerConf().getHiddenSize()),
         gradients().get("weight"), layerConf().getPadTokenId());
+    if (headGradient != null) {
+      gradients().get("weight").addi(headGradient);
+      headGradient = null;
+    }
     return null;
+  }
+
+  /** The embedding matrix {@code [V, d]} (a tied LM head reads it). */
+  INDArray weight() {
+    return parameters().get("weight");
+  }
+
+  /**
+   * A tied LM head's weight gradient, added to this layer's in its backward (which runs after the
+   * head's in the graph's backward pass).
+   */
+  void addHeadGradient(INDArray dw) {
+    headGradient = dw;
   }
 }

@@ -41,6 +41,11 @@ public final class OfficialCheckpoint {
   /** The weights file of an unsharded model directory. */
   public static final String WEIGHTS = "model.safetensors";
 
+  /** The head's name, absent from a tied model's parameters. */
+  static final String TIED_HEAD = "lm_head.weight";
+  /** The matrix a tied head uses. */
+  static final String TIED_EMBEDDING = "model.embeddings.weight";
+
   private OfficialCheckpoint() {}
 
   /** A model read from an official directory. */
@@ -65,7 +70,13 @@ public final class OfficialCheckpoint {
     ComputationGraph graph = LactModels.build(config, options);
     Map<String, INDArray> params = ModelParams.byOfficialName(graph);
     try (ShardedCheckpoint ck = ShardedCheckpoint.open(dir)) {
-      requireSameNames(dir, ck.names(), params.keySet());
+      Set<String> stored = new TreeSet<>(ck.names());
+      if (config.tieWordEmbeddings() && stored.remove(TIED_HEAD)) {
+        // A tied model may list the head under its own name too (the same matrix); the
+        // embedding's copy is the one used, as in the official model.
+        requireShape(dir, ck.info(TIED_HEAD), params.get(TIED_EMBEDDING).shape());
+      }
+      requireSameNames(dir, stored, params.keySet());
       for (Map.Entry<String, INDArray> e : params.entrySet()) {
         requireShape(dir, ck.info(e.getKey()), e.getValue().shape());
       }

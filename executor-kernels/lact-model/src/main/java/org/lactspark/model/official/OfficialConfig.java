@@ -81,8 +81,7 @@ public final class OfficialConfig {
       honoured("norm_eps", "normEps"),
       honoured("initializer_range", "initializerRange"),
       honoured("pad_token_id", "padTokenId (null: none, stored as -1)"),
-      new Field("tie_word_embeddings", Treatment.CHECKED,
-          "false only: a DL4J layer cannot share a parameter with another layer"),
+      honoured("tie_word_embeddings", "tieWordEmbeddings (the LM head uses the embedding matrix)"),
       new Field("lr_dim", Treatment.CHECKED, "1"),
       new Field("lr_parameterization", Treatment.CHECKED, "\"mamba\""),
       new Field("ttt_loss_type", Treatment.CHECKED, "\"dot_product\""),
@@ -156,7 +155,6 @@ public final class OfficialConfig {
     r.check("lr_parameterization", "mamba");
     r.check("ttt_loss_type", "dot_product");
     r.check("qkv_bias", false);
-    r.check("tie_word_embeddings", false);
     r.check("model_type", "lact_swiglu");
     String act = r.string("hidden_act", "swish");
     if (!act.equals("swish") && !act.equals("silu")) {
@@ -175,7 +173,7 @@ public final class OfficialConfig {
           r.bool("qkv_silu", true), r.bool("no_v_silu", false), r.bool("attn_qk_norm", false),
           r.bool("learnable_ttt_scale", true), r.bool("ttt_prenorm", false), r.bool("ttt_nope", false),
           r.number("rope_theta", 10000.0), r.number("norm_eps", 1e-6), r.number("initializer_range", 0.006),
-          false, ratio, inter == null ? 0 : inter, false, true, pad == null ? -1 : pad);
+          r.bool("tie_word_embeddings", false), ratio, inter == null ? 0 : inter, false, true, pad == null ? -1 : pad);
     } catch (ConfigException e) {
       throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
     }
@@ -217,9 +215,6 @@ public final class OfficialConfig {
     }
     if (!m.tttEnabled()) {
       throw new IllegalArgumentException("tttEnabled = false cannot be exported: the official model has no TTT-off switch");
-    }
-    if (m.tieWordEmbeddings()) {
-      throw new IllegalArgumentException("tieWordEmbeddings = true cannot be exported: not supported by this project");
     }
     ObjectNode o = JSON.createObjectNode();
     o.putArray("architectures").add("LaCTForCausalLM");
@@ -263,7 +258,7 @@ public final class OfficialConfig {
     o.put("qkv_bias", false);
     o.put("qkv_silu", m.qkvSilu());
     putNumber(o, "rope_theta", m.ropeTheta());
-    o.put("tie_word_embeddings", false);
+    o.put("tie_word_embeddings", m.tieWordEmbeddings());
     o.put("torch_dtype", torchDtype);
     o.put("ttt_loss_type", "dot_product");
     o.put("ttt_nope", m.tttNope());

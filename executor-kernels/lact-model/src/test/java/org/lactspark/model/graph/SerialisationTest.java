@@ -87,10 +87,15 @@ class SerialisationTest {
   }
 
   @Test
-  void tiedEmbeddingsAreRejectedNamingTheKey() {
-    ModelConfig c = TinyModels.config("tieWordEmbeddings=true");
-    org.lactspark.conf.ConfigException e = assertThrows(org.lactspark.conf.ConfigException.class,
-        () -> LactModels.configuration(c, LactModels.Options.defaults().withUpdater(new NoOp())));
-    assertTrue(e.getMessage().contains("tieWordEmbeddings"), e.getMessage());
+  void theTiedHeadAndThePaddingTokenSurviveJson() {
+    ModelConfig c = TinyModels.config("tieWordEmbeddings=true", "padTokenId=4");
+    ComputationGraphConfiguration back = roundTrip(LactModels.configuration(c, LactModels.Options.defaults()));
+    org.lactspark.model.layer.LmHeadLayer head = (org.lactspark.model.layer.LmHeadLayer)
+        ((LayerVertex) back.getVertices().get(LactModels.OUTPUT)).getLayerConf().getLayer();
+    assertTrue(head.isTiedToEmbedding());
+    assertTrue(head.paramSpecs().isEmpty());
+    org.lactspark.model.layer.TokenEmbeddingLayer emb = (org.lactspark.model.layer.TokenEmbeddingLayer)
+        ((LayerVertex) back.getVertices().get("model.embeddings")).getLayerConf().getLayer();
+    assertEquals(4, emb.getPadTokenId());
   }
 }

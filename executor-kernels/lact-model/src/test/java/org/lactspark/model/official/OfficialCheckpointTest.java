@@ -119,6 +119,39 @@ class OfficialCheckpointTest {
   }
 
   @Test
+  void aTiedModelExportsOneMatrixAndImportsWithOrWithoutTheHeadsName(@TempDir Path tmp) throws IOException {
+    com.fasterxml.jackson.databind.node.ObjectNode cfg =
+        (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(fixtureCase().resolve("config.json").toFile());
+    cfg.put("tie_word_embeddings", true);
+    ModelConfig config = OfficialConfig.read(cfg, "tied");
+    ComputationGraph g = LactModels.build(config, options(DataType.FLOAT));
+    Path out = tmp.resolve("tied");
+    OfficialCheckpoint.write(g, config, out, StDType.F32);
+    try (SafetensorsFile f = SafetensorsFile.open(out.resolve("model.safetensors"))) {
+      assertEquals(null, f.info("lm_head.weight"));
+    }
+    INDArray ids = Nd4j.create(new double[] {1, 5, 9, 60, 0, 33}, new long[] {1, 6}, DataType.FLOAT);
+    OfficialCheckpoint.Imported back = OfficialCheckpoint.read(out, options(DataType.FLOAT));
+    assertTrue(back.config().tieWordEmbeddings());
+    assertArrayEquals(g.outputSingle(ids).data().asFloat(), back.graph().outputSingle(ids).data().asFloat());
+    // The same matrix also listed under the head's name, as some writers do.
+    Path both = Files.createDirectories(tmp.resolve("both"));
+    Files.copy(out.resolve("config.json"), both.resolve("config.json"));
+    List<SafetensorsWriter.NamedTensor> tensors = new ArrayList<>();
+    try (SafetensorsFile f = SafetensorsFile.open(out.resolve("model.safetensors"))) {
+      for (TensorInfo t : f.tensors()) {
+        tensors.add(SafetensorsWriter.NamedTensor.of(t.name(), t.shape(), f.readFloats(t.name())));
+        if (t.name().equals("model.embeddings.weight")) {
+          tensors.add(SafetensorsWriter.NamedTensor.of("lm_head.weight", t.shape(), f.readFloats(t.name())));
+        }
+      }
+    }
+    SafetensorsWriter.write(both.resolve("model.safetensors"), tensors, Map.of(), StDType.F32);
+    assertArrayEquals(g.outputSingle(ids).data().asFloat(),
+        OfficialCheckpoint.read(both, options(DataType.FLOAT)).graph().outputSingle(ids).data().asFloat());
+  }
+
+  @Test
   void bfloat16ExportRoundsEachWeightToTheNearestBfloat16(@TempDir Path tmp) throws IOException {
     ModelConfig config = OfficialConfig.read(fixtureCase().resolve("config.json"));
     ComputationGraph g = LactModels.build(config, options(DataType.FLOAT));

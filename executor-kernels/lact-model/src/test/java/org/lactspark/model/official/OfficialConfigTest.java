@@ -123,7 +123,6 @@ class OfficialConfigTest {
     "qkv_bias|true|qkv_bias",
     "ttt_loss_type|\"l2\"|ttt_loss_type",
     "lr_parameterization|\"linear\"|lr_parameterization",
-    "tie_word_embeddings|true|tie_word_embeddings",
     "hidden_act|\"gelu\"|hidden_act",
     "model_type|\"llama\"|model_type",
     "hidden_size|\"wide\"|hidden_size",
@@ -137,6 +136,15 @@ class OfficialConfigTest {
     o.set(field, JSON.readTree(json));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OfficialConfig.read(o, "cfg.json"));
     assertTrue(e.getMessage().contains(named) && e.getMessage().contains("cfg.json"), e.getMessage());
+  }
+
+  @Test
+  void tiedEmbeddingsAreHonouredBothWays() throws IOException {
+    ObjectNode o = fixtureConfig();
+    o.put("tie_word_embeddings", true);
+    ModelConfig c = OfficialConfig.read(o, "t");
+    assertTrue(c.tieWordEmbeddings());
+    assertTrue(OfficialConfig.write(c, "float32").get("tie_word_embeddings").asBoolean());
   }
 
   @Test
