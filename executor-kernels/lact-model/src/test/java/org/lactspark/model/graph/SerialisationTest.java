@@ -18,7 +18,6 @@ import org.lactspark.model.layer.LactSwiGluLayer;
 import org.lactspark.model.nn.LactLayerSpec;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.learning.config.NoOp;
 
 class SerialisationTest {
   /** Every field differs from its default, so a field JSON drops comes back different. */
