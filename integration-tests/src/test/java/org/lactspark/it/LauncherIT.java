@@ -1,6 +1,7 @@
 package org.lactspark.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -94,6 +95,23 @@ class LauncherIT {
     assertEquals("float32", j.get("dtype").asText());
     assertTrue(j.get("forward_backward_ms").asDouble() > 0);
     assertTrue(j.get("saved_state_bytes").asLong() > 0);
+  }
+
+  @Test
+  void officialConfigBenchAndModelCommandsRunFromAnyDirectory() throws Exception {
+    Result bench = lact("bench", "train-step", "--model-config",
+        root().resolve("fixtures/lact-model/bench-cpu-small.config.json").toString(), "--length", "32", "--warmup",
+        "0", "--steps", "1");
+    assertEquals(0, bench.status(), bench.err());
+    assertEquals(3818280, new ObjectMapper().readTree(bench.lastLine()).get("params").asLong(), bench.lastLine());
+    Result layer = lact("conformance", "--layer-fixtures", root().resolve("fixtures/lact-layer").toString(),
+        "--dtype", "float32");
+    assertEquals(0, layer.status(), layer.out() + layer.err());
+    assertEquals("2 passed, 0 failed", layer.lastLine());
+    Result noConfig = lact("model", "import", "--from", elsewhere.toString(), "--to", "m.zip");
+    assertEquals(2, noConfig.status());
+    assertTrue(noConfig.err().strip().startsWith("error: ") && noConfig.err().contains("config.json"), noConfig.err());
+    assertFalse(Files.exists(elsewhere.resolve("m.zip")));
   }
 
   @Test
