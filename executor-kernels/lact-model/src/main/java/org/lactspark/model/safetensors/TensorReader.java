@@ -37,14 +37,9 @@ final class TensorReader {
             out[first + i] = (float) chunk.getDouble(i * 8);
           }
         }
-        case F16 -> {
+        case F16, BF16 -> {
           for (int i = 0; i < count; i++) {
-            out[first + i] = HalfPrecision.float16ToFloat(chunk.getShort(i * 2));
-          }
-        }
-        case BF16 -> {
-          for (int i = 0; i < count; i++) {
-            out[first + i] = HalfPrecision.bfloat16ToFloat(chunk.getShort(i * 2));
+            out[first + i] = half(t.dtype(), chunk, i);
           }
         }
         default -> throw new AssertionError(t.dtype());
@@ -64,20 +59,21 @@ final class TensorReader {
             out[first + i] = chunk.getFloat(i * 4);
           }
         }
-        case F16 -> {
+        case F16, BF16 -> {
           for (int i = 0; i < count; i++) {
-            out[first + i] = HalfPrecision.float16ToFloat(chunk.getShort(i * 2));
-          }
-        }
-        case BF16 -> {
-          for (int i = 0; i < count; i++) {
-            out[first + i] = HalfPrecision.bfloat16ToFloat(chunk.getShort(i * 2));
+            out[first + i] = half(t.dtype(), chunk, i);
           }
         }
         default -> throw new AssertionError(t.dtype());
       }
     });
     return out;
+  }
+
+  /** Element {@code i} of a chunk of 2-byte floats (F16 or BF16). */
+  private static float half(StDType type, ByteBuffer chunk, int i) {
+    short bits = chunk.getShort(i * 2);
+    return type == StDType.F16 ? HalfPrecision.float16ToFloat(bits) : HalfPrecision.bfloat16ToFloat(bits);
   }
 
   /** The raw little-endian bytes of any tensor. */
