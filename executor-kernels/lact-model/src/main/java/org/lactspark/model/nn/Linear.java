@@ -41,18 +41,29 @@ public final class Linear {
    */
   public static INDArray backward(INDArray x, INDArray w, INDArray dy, INDArray dw, INDArray db) {
     weightGradients(x, dy, dw, db);
+    return inputGradient(dy, w);
+  }
+
+  /** {@code dx = dy W}, a new C-order array (the input gradient alone). */
+  public static INDArray inputGradient(INDArray dy, INDArray w) {
     INDArray dx = Nd4j.createUninitialized(dy.dataType(), dy.size(0), w.size(1));
     Bmm.gemm(dy, false, w, false, dx, 1.0, 0.0);
     return dx;
   }
 
-  /** As {@link #backward}, but adds {@code dy W} to {@code dxAcc} instead of returning it. */
-  public static void backwardInto(INDArray x, INDArray w, INDArray dy, INDArray dw, INDArray db, INDArray dxAcc) {
-    weightGradients(x, dy, dw, db);
+  /** Adds {@code dy W} to {@code dxAcc}. */
+  public static void addInputGradient(INDArray dy, INDArray w, INDArray dxAcc) {
     Bmm.gemm(dy, false, w, false, dxAcc, 1.0, 1.0);
   }
 
-  private static void weightGradients(INDArray x, INDArray dy, INDArray dw, INDArray db) {
+  /** As {@link #backward}, but adds {@code dy W} to {@code dxAcc} instead of returning it. */
+  public static void backwardInto(INDArray x, INDArray w, INDArray dy, INDArray dw, INDArray db, INDArray dxAcc) {
+    weightGradients(x, dy, dw, db);
+    addInputGradient(dy, w, dxAcc);
+  }
+
+  /** Writes {@code dW = dy^T x} (and {@code db = sum_rows dy} when {@code db} is not null). */
+  public static void weightGradients(INDArray x, INDArray dy, INDArray dw, INDArray db) {
     Bmm.gemm(dy, true, x, false, dw, 1.0, 0.0);
     if (db != null) {
       INDArray sum = dy.sum(0);

@@ -1,5 +1,6 @@
 package org.lactspark.model.nn;
 
+import java.util.concurrent.Future;
 import org.lactspark.kernel.nd4j.Silu;
 import org.lactspark.kernel.nd4j.Tape;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -25,24 +26,60 @@ public final class SwiGluMlp {
     }
   }
 
-  /** {@code x [rows, d]}; keep it unmodified until the backward. */
+  /**
+   * {@code x [rows, d]}; keep it unmodified until the backward. The up projection runs on a
+   * helper thread ({@link Branches}) beside the gate projection and its silu: the products are the
+   * MLP's cost, and each runs best single-threaded here, so two at once use both cores.
+   */
   public static Pass forward(Params p, INDArray x) {
-    INDArray gate = Linear.forward(x, p.get("gate_proj.weight"), null);
-    INDArray up = Linear.forward(x, p.get("up_proj.weight"), null);
-    Silu act = Silu.of(gate);
+    Future<INDArray> upLater = Branches.fork(() -> Linear.forward(x, p.get("up_proj.weight"), null));
+    INDArray gate;
+    Silu act;
+    try {
+      gate = Linear.forward(x, p.get("gate_proj.weight"), null);
+      act = Silu.of(gate);
+    } catch (RuntimeException | Error e) {
+      Branches.settle(upLater);
+      throw e;
+    }
+    INDArray up = Branches.join(upLater);
     INDArray hidden = act.value.mul(up);
     return new Pass(Linear.forward(hidden, p.get("down_proj.weight"), null), x, gate, act, up, hidden);
   }
 
-  /** Writes the three weight gradients into {@code g}; returns {@code dx}. */
+  /**
+   * Writes the three weight gradients into {@code g}; returns {@code dx}. The weight gradients are
+   * computed on a helper thread beside the input gradients (they read the same arrays and write
+   * only into {@code g}).
+   */
   public static INDArray backward(Params p, Pass s, INDArray dy, Params g) {
     try (Tape t = new Tape()) {
-      INDArray dHidden = t.own(
-          Linear.backward(s.hidden(), p.get("down_proj.weight"), dy, g.get("down_proj.weight"), null));
+      Future<Object> dDown = Branches.fork(() -> {
+        Linear.weightGradients(s.hidden(), dy, g.get("down_proj.weight"), null);
+        return null;
+      });
+      INDArray dHidden;
+      try {
+        dHidden = t.own(Linear.inputGradient(dy, p.get("down_proj.weight")));
+      } finally {
+        Branches.settle(dDown);
+      }
+      Branches.join(dDown);
       INDArray dUp = t.own(dHidden.mul(s.act().value));
       INDArray dGate = dHidden.muli(s.up()).muli(s.act().prime());
-      INDArray dx = Linear.backward(s.x(), p.get("gate_proj.weight"), dGate, g.get("gate_proj.weight"), null);
-      Linear.backwardInto(s.x(), p.get("up_proj.weight"), dUp, g.get("up_proj.weight"), null, dx);
+      Future<Object> dProjections = Branches.fork(() -> {
+        Linear.weightGradients(s.x(), dGate, g.get("gate_proj.weight"), null);
+        Linear.weightGradients(s.x(), dUp, g.get("up_proj.weight"), null);
+        return null;
+      });
+      INDArray dx;
+      try {
+        dx = Linear.inputGradient(dGate, p.get("gate_proj.weight"));
+        Linear.addInputGradient(dUp, p.get("up_proj.weight"), dx);
+      } finally {
+        Branches.settle(dProjections);
+      }
+      Branches.join(dProjections);
       return dx;
     }
   }
