@@ -77,8 +77,7 @@ public final class ModelCommand implements Callable<Integer> {
         default -> throw new CommandLine.ParameterException(spec.commandLine(),
             "--dtype must be float32 or float64, got " + dtype);
       };
-      LactModels.Options o = new LactModels.Options(dt, 0L, "nd4j", LactModels.Options.defaults().updater());
-      OfficialCheckpoint.Imported m = OfficialCheckpoint.read(from, o);
+      OfficialCheckpoint.Imported m = OfficialCheckpoint.read(from, LactModels.Options.defaults().withDataType(dt));
       ModelFiles.save(m.graph(), m.config(), to, false);
       PrintWriter out = spec.commandLine().getOut();
       out.printf(Locale.ROOT, "imported %s -> %s (%d parameters, %s)%n", from, to, m.graph().numParams(), dtype);

@@ -127,18 +127,21 @@ public final class TrainStepBench implements Callable<Integer> {
     if (preset != null) {
       throw new CommandLine.ParameterException(spec.commandLine(), "give --preset or --model-config, not both");
     }
+    String text = Files.readString(modelConfig);
     JsonNode root;
     try {
-      root = new ObjectMapper().readTree(Files.readAllBytes(modelConfig));
+      root = new ObjectMapper().readTree(text);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IOException(modelConfig + ": not JSON (" + e.getOriginalMessage() + ")", e);
     }
     if (root != null && root.isObject() && OfficialConfig.isOfficial(root)) {
       ModelConfig official = OfficialConfig.read(root, modelConfig.toString());
-      return overrides.isEmpty() ? official : ModelConfigLoader.load(
-          new StringReader(ModelConfigLoader.toJson(official)), modelConfig.toString(), overrides);
+      text = ModelConfigLoader.toJson(official);
+      if (overrides.isEmpty()) {
+        return official;
+      }
     }
-    return ModelConfigLoader.load(modelConfig, overrides);
+    return ModelConfigLoader.load(new StringReader(text), modelConfig.toString(), overrides);
   }
 
   private String label() {

@@ -40,6 +40,26 @@ final class Branches {
     });
   }
 
+  /** The results of {@link #together}: the helper's and the caller's. */
+  record Both<S, O>(S side, O own) {}
+
+  /**
+   * Runs {@code side} on a helper thread (inline when there is none) while the calling thread runs
+   * {@code own}, and returns both results; if {@code own} fails, waits for {@code side} before
+   * rethrowing, so no branch outlives its caller's data.
+   */
+  static <S, O> Both<S, O> together(Callable<S> side, java.util.function.Supplier<O> own) {
+    Future<S> later = fork(side);
+    O mine;
+    try {
+      mine = own.get();
+    } catch (RuntimeException | Error e) {
+      settle(later);
+      throw e;
+    }
+    return new Both<>(join(later), mine);
+  }
+
   /** Starts {@code task} on a helper thread, or runs it now when there is none. */
   static <T> Future<T> fork(Callable<T> task) {
     if (POOL == null) {

@@ -219,15 +219,10 @@ public final class LactLayer {
       c.k = c.saved.own(c.kNorm.out());
     }
     // The attention branch runs beside the TTT branch (Branches); it reads only q, k, v and valid.
-    java.util.concurrent.Future<Attended> attended = Branches.fork(() -> attend(c, valid));
-    INDArray ttt;
-    try {
-      ttt = spec.tttEnabled() ? tttOutput(p, c, valid, temp) : null;
-    } catch (RuntimeException | Error e) {
-      Branches.settle(attended);
-      throw e;
-    }
-    Attended a = Branches.join(attended);
+    Branches.Both<Attended, INDArray> both = Branches.together(() -> attend(c, valid),
+        () -> spec.tttEnabled() ? tttOutput(p, c, valid, temp) : null);
+    Attended a = both.side();
+    INDArray ttt = both.own();
     c.saved.ownAll(a.q(), a.k());
     c.attn = a.pass();
     c.merged = c.saved.own(a.merged());
@@ -318,10 +313,9 @@ public final class LactLayer {
       lr[j] = HeadLayout.host(c.lact.toInstances(lrColumn(eta, j), 1));
     }
     HostTensor mom = c.momentum == null ? null : HeadLayout.host(c.lact.toInstances(c.momentum, 1));
-    Tape none = new Tape();
     return new LactInputs(
-        HeadLayout.host(tile(c.w0w2[0], c.b, none)), HeadLayout.host(tile(p.get("w1"), c.b, none)),
-        HeadLayout.host(tile(c.w0w2[1], c.b, none)),
+        HeadLayout.host(tile(c.w0w2[0], c.b)), HeadLayout.host(tile(p.get("w1"), c.b)),
+        HeadLayout.host(tile(c.w0w2[1], c.b)),
         HeadLayout.host(c.lact.toInstances(qt, df)), HeadLayout.host(c.lact.toInstances(kt, df)),
         HeadLayout.host(c.lact.toInstances(va, df)), lr[0], lr[1], lr[2], mom,
         valid == null ? null : writeMask(valid, c.b, c.len, spec.numLactHeads()));
@@ -359,15 +353,10 @@ public final class LactLayer {
     INDArray dx = dx3.reshape('c', rows, d);
 
     // The attention branch's backward runs beside the TTT branch's (Branches).
-    java.util.concurrent.Future<INDArray[]> attnGrads = Branches.fork(() -> attentionBackward(c, dMerged));
-    INDArray[] dqkv;
-    try {
-      dqkv = spec.tttEnabled() ? tttBackward(p, c, dMerged, g, dx, temp) : withoutTtt(c, g, temp);
-    } catch (RuntimeException | Error e) {
-      Branches.settle(attnGrads);
-      throw e;
-    }
-    INDArray[] ag = Branches.join(attnGrads);
+    Branches.Both<INDArray[], INDArray[]> both = Branches.together(() -> attentionBackward(c, dMerged),
+        () -> spec.tttEnabled() ? tttBackward(p, c, dMerged, g, dx, temp) : withoutTtt(c, g, temp));
+    INDArray[] ag = both.side();
+    INDArray[] dqkv = both.own();
     temp.ownAll(ag);
     INDArray dq = dqkv[0].addi(ag[0].reshape('c', rows, d));
     INDArray dk = dqkv[1].addi(ag[1].reshape('c', rows, d));
@@ -562,14 +551,15 @@ public final class LactLayer {
   }
 
   /**
-   * {@code [H, ...]} repeated for each of {@code b} sequences: {@code [b*H, ...]}, instance b*H + h,
-   * owned by {@code temp}.
+   * {@code [H, ...]} repeated for each of {@code b} sequences: {@code [b*H, ...]}, instance b*H + h
+   * (called inside the op-input workspace, which reclaims the copies).
    */
-  private static INDArray tile(INDArray perHead, int b, Tape temp) {
+  private static INDArray tile(INDArray perHead, int b) {
     INDArray[] copies = new INDArray[b];
-    java.util.Arrays.fill(copies, temp.own(perHead.dup('c')));
-    return b == 1 ? copies[0] : temp.own(Nd4j.concat(0, copies));
+    java.util.Arrays.fill(copies, perHead.dup('c'));
+    return b == 1 ? copies[0] : Nd4j.concat(0, copies);
   }
+
 
   /** The gradient of {@link #tile}: {@code inst [b*H, ...]}, which {@code temp} takes over, summed over the sequences. */
   private static INDArray sumOverBatch(INDArray inst, int b, Tape temp) {

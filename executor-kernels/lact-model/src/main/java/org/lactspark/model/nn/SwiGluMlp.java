@@ -1,6 +1,5 @@
 package org.lactspark.model.nn;
 
-import java.util.concurrent.Future;
 import org.lactspark.kernel.nd4j.Silu;
 import org.lactspark.kernel.nd4j.Tape;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -28,21 +27,15 @@ public final class SwiGluMlp {
 
   /**
    * {@code x [rows, d]}; keep it unmodified until the backward. The up projection runs on a
-   * helper thread ({@link Branches}) beside the gate projection and its silu: the products are the
+   * helper thread ({@link Branches}) beside the gate projection: the products are the
    * MLP's cost, and each runs best single-threaded here, so two at once use both cores.
    */
   public static Pass forward(Params p, INDArray x) {
-    Future<INDArray> upLater = Branches.fork(() -> Linear.forward(x, p.get("up_proj.weight"), null));
-    INDArray gate;
-    Silu act;
-    try {
-      gate = Linear.forward(x, p.get("gate_proj.weight"), null);
-      act = Silu.of(gate);
-    } catch (RuntimeException | Error e) {
-      Branches.settle(upLater);
-      throw e;
-    }
-    INDArray up = Branches.join(upLater);
+    Branches.Both<INDArray, INDArray> both = Branches.together(
+        () -> Linear.forward(x, p.get("up_proj.weight"), null), () -> Linear.forward(x, p.get("gate_proj.weight"), null));
+    INDArray up = both.side();
+    INDArray gate = both.own();
+    Silu act = Silu.of(gate);
     INDArray hidden = act.value.mul(up);
     return new Pass(Linear.forward(hidden, p.get("down_proj.weight"), null), x, gate, act, up, hidden);
   }
@@ -54,33 +47,21 @@ public final class SwiGluMlp {
    */
   public static INDArray backward(Params p, Pass s, INDArray dy, Params g) {
     try (Tape t = new Tape()) {
-      Future<Object> dDown = Branches.fork(() -> {
+      INDArray dHidden = t.own(Branches.together(() -> {
         Linear.weightGradients(s.hidden(), dy, g.get("down_proj.weight"), null);
         return null;
-      });
-      INDArray dHidden;
-      try {
-        dHidden = t.own(Linear.inputGradient(dy, p.get("down_proj.weight")));
-      } finally {
-        Branches.settle(dDown);
-      }
-      Branches.join(dDown);
+      }, () -> Linear.inputGradient(dy, p.get("down_proj.weight"))).own());
       INDArray dUp = t.own(dHidden.mul(s.act().value));
       INDArray dGate = dHidden.muli(s.up()).muli(s.act().prime());
-      Future<Object> dProjections = Branches.fork(() -> {
+      return Branches.together(() -> {
         Linear.weightGradients(s.x(), dGate, g.get("gate_proj.weight"), null);
         Linear.weightGradients(s.x(), dUp, g.get("up_proj.weight"), null);
         return null;
-      });
-      INDArray dx;
-      try {
-        dx = Linear.inputGradient(dGate, p.get("gate_proj.weight"));
+      }, () -> {
+        INDArray dx = Linear.inputGradient(dGate, p.get("gate_proj.weight"));
         Linear.addInputGradient(dUp, p.get("up_proj.weight"), dx);
-      } finally {
-        Branches.settle(dProjections);
-      }
-      Branches.join(dProjections);
-      return dx;
+        return dx;
+      }).own();
     }
   }
 }

@@ -8,9 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.lactspark.conf.ConfigException;
 import org.lactspark.conf.ModelConfig;
 import org.lactspark.model.nn.LactLayerSpec;
@@ -102,6 +100,9 @@ public final class OfficialConfig {
       ignored("architectures", "Hugging Face metadata"),
       ignored("torch_dtype", "Hugging Face metadata; the weights' own dtypes are read"),
       ignored("transformers_version", "Hugging Face metadata"));
+
+  private static final java.util.Set<String> KNOWN =
+      FIELDS.stream().map(Field::name).collect(java.util.stream.Collectors.toUnmodifiableSet());
 
   /** The window size that stands for the official {@code window_size: null} (full causal attention). */
   public static final int FULL_WINDOW = Integer.MAX_VALUE;
@@ -385,14 +386,10 @@ public final class OfficialConfig {
     }
 
     void warnUnknown() {
-      Map<String, Field> known = new LinkedHashMap<>();
-      for (Field f : FIELDS) {
-        known.put(f.name(), f);
-      }
       List<String> unknown = new ArrayList<>();
       for (Iterator<String> it = c.fieldNames(); it.hasNext(); ) {
         String name = it.next();
-        if (!known.containsKey(name)) {
+        if (!KNOWN.contains(name)) {
           unknown.add(name);
         }
       }
