@@ -57,7 +57,7 @@ class ModelConfigTest {
         () -> Presets.load("3b", List.of("numAttnHeads=25")));
     assertMessage("useMuon = yes (command line): expected true or false",
         () -> Presets.load("tiny", List.of("useMuon=yes")));
-    assertMessage("chunk_size = 4 (command line): unknown key", () -> Presets.load("tiny", List.of("chunk_size=4")));
+    assertMessage("chunk_size = 4 (command line): unknown model key", () -> Presets.load("tiny", List.of("chunk_size=4")));
     assertMessage("windowSize = abc (command line): expected an integer",
         () -> Presets.load("tiny", List.of("windowSize=abc")));
     assertMessage("chunkSize (command line): an override must be key=value",
@@ -72,7 +72,7 @@ class ModelConfigTest {
         + "  \"numLactHeads\": 1,\n  \"windowSize\": 8,\n  \"chunkSize\": 8,\n  \"contextLength\": 64\n}\n";
     assertEquals(32, load(good).hiddenSize());
     assertMessage("chunkSize = 0 (file m.json line 8): must be >= 1", () -> load(good.replace("\"chunkSize\": 8", "\"chunkSize\": 0")));
-    assertMessage("lact_chunk_size = 8 (file m.json line 8): unknown key",
+    assertMessage("lact_chunk_size = 8 (file m.json line 8): unknown model key",
         () -> load(good.replace("\"chunkSize\"", "\"lact_chunk_size\"")));
     assertMessage("numLayers = 1.5 (file m.json line 4): must be an integer",
         () -> load(good.replace("\"numLayers\": 1", "\"numLayers\": 1.5")));

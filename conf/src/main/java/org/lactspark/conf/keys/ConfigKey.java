@@ -1,5 +1,6 @@
 package org.lactspark.conf.keys;
 
+import java.util.List;
 import java.util.Objects;
 import java.util.function.Predicate;
 
@@ -34,6 +35,23 @@ public record ConfigKey(
   static ConfigKey positive(String name, Double dflt, String doc) {
     return new ConfigKey(name, ValueType.DOUBLE, dflt, doc, "must be > 0 and finite",
         v -> (Double) v > 0 && Double.isFinite((Double) v));
+  }
+
+  /** A double key in {@code [0, 1)}. */
+  static ConfigKey fraction(String name, Double dflt, String doc) {
+    return new ConfigKey(name, ValueType.DOUBLE, dflt, doc, "must be >= 0 and < 1",
+        v -> (Double) v >= 0 && (Double) v < 1);
+  }
+
+  /** A string key whose value is one of {@code choices}. */
+  static ConfigKey choice(String name, String dflt, List<String> choices, String doc) {
+    return new ConfigKey(name, ValueType.STRING, dflt, doc + " (" + String.join(" | ", choices) + ")",
+        "must be one of " + String.join(", ", choices), choices::contains);
+  }
+
+  /** A non-empty string key. */
+  static ConfigKey text(String name, String dflt, String doc) {
+    return new ConfigKey(name, ValueType.STRING, dflt, doc, "must not be empty", v -> !((String) v).isBlank());
   }
 
   /** A boolean key. */

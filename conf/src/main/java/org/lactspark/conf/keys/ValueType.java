@@ -9,7 +9,9 @@ public enum ValueType {
   /** A double. */
   DOUBLE,
   /** {@code true} or {@code false}. */
-  BOOLEAN;
+  BOOLEAN,
+  /** Text, taken as written. */
+  STRING;
 
   /**
    * Parses {@code text}.
@@ -17,6 +19,9 @@ public enum ValueType {
    * @throws IllegalArgumentException saying what was expected
    */
   public Object parse(String text) {
+    if (this == STRING) {
+      return text;
+    }
     String t = text.trim();
     try {
       return switch (this) {
@@ -27,9 +32,20 @@ public enum ValueType {
           case "false" -> Boolean.FALSE;
           default -> throw new IllegalArgumentException("expected true or false");
         };
+        case STRING -> text;
       };
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("expected " + (this == INT ? "an integer" : "a number"), e);
+      throw new IllegalArgumentException("expected " + describe(), e);
     }
+  }
+
+  /** What a value of this type looks like, for messages ("an integer"). */
+  public String describe() {
+    return switch (this) {
+      case INT -> "an integer";
+      case DOUBLE -> "a number";
+      case BOOLEAN -> "true or false";
+      case STRING -> "a string";
+    };
   }
 }
