@@ -29,7 +29,8 @@ import org.lactspark.conf.keys.PrepareKeys;
  */
 public record PrepareConfig(List<String> inputs, String inputFormat, String textField, String tokenizer, boolean bos,
     boolean eos, String bosToken, String eosToken, int sequenceLength, String packing, double validationFraction,
-    int seed, int shardMiB, int partitions, String onBadInput, Map<String, String> sources) {
+    int seed, int shardMiB, int partitions, String onBadInput, Map<String, String> sources)
+    implements java.io.Serializable {
 
   /** The tokenizer value that selects the built-in byte tokenizer. */
   public static final String BYTE_TOKENIZER = "byte";

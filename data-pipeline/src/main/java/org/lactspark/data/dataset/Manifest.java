@@ -22,14 +22,19 @@ import java.util.TreeMap;
  *
  * @param formatVersion the shard layout version ({@link ShardFormat#VERSION})
  * @param config the prepare configuration, key to value (sorted, so equal configs write equal bytes)
+ * @param configSources where each configuration value came from (a file and line, the command
+ *     line, a default), so a dataset says how it was made
  * @param tokenizer the tokenizer's identity
  * @param sequenceLength tokens per sequence at most
  * @param tokenBytes bytes per token id in the shards
  * @param splits shards by split name ({@code train}, {@code validation}), in reading order
  * @param counts totals over the dataset
+ * @param skipped input left out, by reason (bad input under {@code onBadInput=skip}, blank
+ *     documents), so a dataset never hides what it lost
  */
-public record Manifest(int formatVersion, Map<String, String> config, Tokenizer tokenizer, int sequenceLength,
-    int tokenBytes, Map<String, List<Shard>> splits, Counts counts) {
+public record Manifest(int formatVersion, Map<String, String> config, Map<String, String> configSources,
+    Tokenizer tokenizer, int sequenceLength, int tokenBytes, Map<String, List<Shard>> splits, Counts counts,
+    Map<String, Long> skipped) {
 
   /** The manifest's file name in a dataset directory. */
   public static final String FILE = "manifest.json";
@@ -80,7 +85,15 @@ public record Manifest(int formatVersion, Map<String, String> config, Tokenizer 
       }
     }
     config = new TreeMap<>(config);
+    configSources = configSources == null ? Map.of() : new TreeMap<>(configSources);
     splits = new TreeMap<>(splits);
+    skipped = skipped == null ? Map.of() : new TreeMap<>(skipped);
+  }
+
+  /** A manifest without configuration sources or skip counts (generated datasets). */
+  public Manifest(int formatVersion, Map<String, String> config, Tokenizer tokenizer, int sequenceLength,
+      int tokenBytes, Map<String, List<Shard>> splits, Counts counts) {
+    this(formatVersion, config, Map.of(), tokenizer, sequenceLength, tokenBytes, splits, counts, Map.of());
   }
 
   /** The shards of {@code split} in reading order. */
