@@ -57,7 +57,7 @@ public final class ByteTokenizer implements Tokenizer {
     ByteArrayOutputStream out = new ByteArrayOutputStream(ids.length);
     for (int i = 0; i < ids.length; i++) {
       int id = ids[i];
-      if (id == bosId() || id == eosId()) {
+      if (id >= 0 && (id == bosId() || id == eosId())) { // -1 means no marker, not a marker id
         continue;
       }
       if (id < 0 || id > 255) {

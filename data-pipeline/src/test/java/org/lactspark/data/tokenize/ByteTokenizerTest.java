@@ -57,6 +57,9 @@ class ByteTokenizerTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> new ByteTokenizer(false, false).decode(new int[] {65, 256}));
     assertEquals("token 256 at 1 is not a byte or a marker of byte", e.getMessage());
+    // -1 is what bosId()/eosId() return for "no marker", not a marker id to drop
+    assertEquals("token -1 at 0 is not a byte or a marker of byte", assertThrows(IllegalArgumentException.class,
+        () -> new ByteTokenizer(false, false).decode(new int[] {-1})).getMessage());
     assertArrayEquals("é".getBytes(StandardCharsets.UTF_8), new ByteTokenizer(true, false).decodeBytes(
         new int[] {256, 0xC3, 0xA9}));
   }
