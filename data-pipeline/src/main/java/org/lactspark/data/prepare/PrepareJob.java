@@ -162,7 +162,7 @@ public final class PrepareJob {
     SparkStages.SerializableConf conf = new SparkStages.SerializableConf(sc.hadoopConfiguration());
     poll.stage.set("reading");
     JavaPairRDD<DocumentKey, DocumentPiece> pieces = sc.parallelize(files, Math.min(files.size(), 4 * partitions))
-        .flatMapToPair(new SparkStages.Tokenize(config, tokenizer, conf, counters))
+        .flatMapToPair(new SparkStages.Tokenize(config, sc.broadcast(tokenizer), conf, counters))
         .repartitionAndSortWithinPartitions(new SparkStages.OrderPartitioner(partitions))
         .persist(StorageLevel.MEMORY_AND_DISK_SER());
     try {
@@ -200,8 +200,8 @@ public final class PrepareJob {
       splits.put(s.id(), new ArrayList<>());
     }
     written.stream().sorted(Comparator.comparingInt(SparkStages.Written::shard)).forEach(w -> splits
-        .get(Split.values()[layout.splitOf(w.shard())].id()).add(new Manifest.Shard(w.file(), w.summary().records(),
-            w.summary().tokens(), w.summary().bytes(), w.summary().sha256())));
+        .get(Split.values()[layout.splitOf(w.shard())].id()).add(new Manifest.Shard(w.file(), w.records(), w.tokens(),
+            w.bytes(), w.sha256())));
     long documents = 0;
     long tokens = 0;
     long sequences = 0;

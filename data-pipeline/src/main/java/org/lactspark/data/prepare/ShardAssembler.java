@@ -33,9 +33,10 @@ final class ShardAssembler {
     while (fragments.hasNext()) {
       Fragment f = fragments.next();
       if (f.sequence() != expected) {
-        if (f.sequence() != expected + 1 || size == 0) {
+        long want = size == 0 ? expected : expected + 1;
+        if (f.sequence() != want) {
           throw new IllegalStateException("shard of sequences " + first + ".." + (first + count - 1)
-              + ": fragment of sequence " + f.sequence() + " where sequence " + expected + " was expected");
+              + ": fragment of sequence " + f.sequence() + " where sequence " + want + " was expected");
         }
         flush(out, tokens, size, starts, expected, fullLength, lastSequence);
         expected++;

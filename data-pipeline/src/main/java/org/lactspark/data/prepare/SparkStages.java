@@ -16,6 +16,7 @@ import org.apache.spark.Partitioner;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.api.java.function.PairFlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.util.LongAccumulator;
 import org.lactspark.conf.PrepareConfig;
 import org.lactspark.data.dataset.ShardWriter;
@@ -115,11 +116,12 @@ final class SparkStages {
   static final class Tokenize implements PairFlatMapFunction<InputFile, DocumentKey, DocumentPiece> {
     private static final long serialVersionUID = 1L;
     private final PrepareConfig config;
-    private final TokenizerSpec tokenizer;
+    // broadcast: a tokenizer.json can be megabytes, sent once per executor rather than per task
+    private final Broadcast<TokenizerSpec> tokenizer;
     private final SerializableConf conf;
     private final Counters counters;
 
-    Tokenize(PrepareConfig config, TokenizerSpec tokenizer, SerializableConf conf, Counters counters) {
+    Tokenize(PrepareConfig config, Broadcast<TokenizerSpec> tokenizer, SerializableConf conf, Counters counters) {
       this.config = config;
       this.tokenizer = tokenizer;
       this.conf = conf;
@@ -131,7 +133,7 @@ final class SparkStages {
       DocumentTokenizer docs;
       try {
         docs = new DocumentTokenizer(file, DocumentReaders.open(file, conf.get(), config.textField()),
-            tokenizer.open(), config, counters);
+            tokenizer.value().open(), config, counters);
       } catch (org.lactspark.data.source.BadInputException e) {
         if (!config.skipBadInput()) {
           throw new BadInputFailure(e.problem(), e);
@@ -142,7 +144,7 @@ final class SparkStages {
       }
       TaskContext ctx = TaskContext.get();
       if (ctx != null) {
-        ctx.addTaskCompletionListener(c -> closeQuietly(docs));
+        ctx.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) c -> closeQuietly(docs));
       }
       return new Iterator<>() {
         @Override
@@ -295,8 +297,9 @@ final class SparkStages {
     }
   }
 
-  /** What a written shard reports back. */
-  record Written(int shard, String file, ShardWriter.Summary summary) implements Serializable {}
+  /** What a written shard reports back (ShardWriter's summary, flattened to travel to the driver). */
+  record Written(int shard, String file, long records, long tokens, long bytes, String sha256)
+      implements Serializable {}
 
   /** Writes one shard from its sorted fragments. */
   static final class WriteShard implements Function2<Integer, Iterator<Tuple2<Fragment.Key, Fragment>>,
@@ -352,7 +355,8 @@ final class SparkStages {
         }
       });
       shards.add(1);
-      return List.of(new Written(shard, name, summary[0])).iterator();
+      ShardWriter.Summary w = summary[0];
+      return List.of(new Written(shard, name, w.records(), w.tokens(), w.bytes(), w.sha256())).iterator();
     }
   }
 }
