@@ -115,6 +115,37 @@ class LauncherIT {
   }
 
   @Test
+  void prepareWithoutArgumentsPreparesTheBundledCorpusOnceAndNamesBadInput() throws Exception {
+    Result r = lact("prepare", "--json", "--progress-seconds", "1");
+    assertEquals(0, r.status(), r.out() + r.err());
+    JsonNode j = new ObjectMapper().readTree(r.lastLine());
+    Path dataset = elsewhere.resolve("lact-work/datasets/bundled");
+    assertTrue(j.get("documents").asLong() > 4000, r.lastLine());
+    assertEquals(Files.size(root().resolve("driver/target/corpus/dickens.txt"))
+        + Files.size(root().resolve("driver/target/corpus/shakes.txt")), j.get("input_bytes").asLong());
+    assertTrue(Files.exists(dataset.resolve("manifest.json")));
+    assertTrue(r.err().contains("prepare [done]"), r.err());
+    JsonNode manifest = new ObjectMapper().readTree(dataset.resolve("manifest.json").toFile());
+    assertEquals("byte", manifest.get("tokenizer").get("name").asText());
+    assertEquals(j.get("tokens").asLong(), manifest.get("counts").get("tokens").asLong());
+
+    Result again = lact("prepare");
+    assertEquals(2, again.status(), again.out() + again.err());
+    assertTrue(again.err().contains("already holds a dataset") && again.err().contains("--overwrite"), again.err());
+
+    Files.write(elsewhere.resolve("bad.txt"), new byte[] {'o', 'k', '\n', (byte) 0xC3, '(', '\n'});
+    Result bad = lact("prepare", "--input", "bad.txt", "--format", "lines", "--out", "bad-ds");
+    assertEquals(2, bad.status(), bad.out() + bad.err());
+    assertTrue(bad.err().contains("bad.txt line 2: not UTF-8") && bad.err().contains("onBadInput=skip"), bad.err());
+    assertFalse(Files.exists(elsewhere.resolve("bad-ds/manifest.json")));
+    Result skipped = lact("prepare", "--input", "bad.txt", "--format", "lines", "--out", "bad-ds",
+        "--on-bad-input", "skip", "--set", "validationFraction=0");
+    assertEquals(0, skipped.status(), skipped.out() + skipped.err());
+    assertTrue(skipped.out().contains("bad input   1 left out") && skipped.out().contains("bad.txt line 2"),
+        skipped.out());
+  }
+
+  @Test
   void usageErrorsAreOneLineAndStatusTwo() throws Exception {
     Result r = lact("conformance", "--fixtures", "missing-dir");
     assertEquals(2, r.status());

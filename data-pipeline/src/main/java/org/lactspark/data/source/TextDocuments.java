@@ -7,7 +7,8 @@ import java.io.IOException;
  * ({@link InputFormat#LINES}) or each run of non-blank lines ({@link InputFormat#PARAGRAPHS}).
  * Lines are joined with {@code \n}; a document's text is cut into chunks of about {@link
  * #CHUNK_CHARS} characters. Blank lines that only separate documents (and leading or trailing
- * blank lines of a whole-file document) are not text.
+ * blank lines of a whole-file document) are not text; in line mode a blank line is an empty
+ * document, counted by {@link #blanksSkipped()}.
  */
 final class TextDocuments implements DocumentReader {
   /** Characters gathered before a chunk is handed on. */
@@ -114,7 +115,7 @@ final class TextDocuments implements DocumentReader {
     }
     if (blank) {
       if (format == InputFormat.PARAGRAPHS) {
-        blanks++;
+        // blank lines separate paragraphs: not empty documents
         return inDoc ? flush(true) : null;
       }
       if (inDoc) {

@@ -33,7 +33,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {"Tokenise, pack and shard text into a dataset directory (Spark).",
         "Without --input: the bundled corpus (Dickens, Shakespeare), as paragraphs."},
-    subcommands = {ProbesCommand.class})
+    subcommands = {})
 public final class PrepareCommand implements Callable<Integer> {
   /** Set by bin/lact: where the build unpacked the bundled corpus. */
   static final String CORPUS_PROPERTY = "lact.corpus";
@@ -105,12 +105,16 @@ public final class PrepareCommand implements Callable<Integer> {
       PrepareResult r;
       try {
         r = new PrepareJob(cfg, tok).run(sc, target, overwrite, p -> progress(err, p), progressSeconds);
-      } catch (RuntimeException e) {
+      } catch (Exception e) {
+        // Spark rethrows a task's failure wrapped in its own (checked) SparkException
         BadInputFailure bad = findCause(e, BadInputFailure.class);
         if (bad != null) {
           throw new IOException(bad.getMessage(), e);
         }
-        throw e;
+        if (e instanceof IOException | e instanceof RuntimeException) {
+          throw e;
+        }
+        throw new IOException("the prepare job failed: " + e.getMessage(), e);
       }
       if (json) {
         o.println(Summary.json(r));
