@@ -1,7 +1,6 @@
 package org.lactspark.data.prepare;
 
 import java.io.Serializable;
-import java.util.Comparator;
 
 /**
  * Where a piece of a document goes in the shuffled order: the document's seeded order (a hash of
@@ -15,12 +14,17 @@ import java.util.Comparator;
  * @param piece the piece's number in the document, from 0
  */
 record DocumentKey(long order, int file, long ordinal, int piece) implements Serializable, Comparable<DocumentKey> {
-  // unsigned, to agree with the range partitioner, which cuts the order's unsigned range
-  private static final Comparator<DocumentKey> ORDER = Comparator.comparing(DocumentKey::order, Long::compareUnsigned)
-      .thenComparingInt(DocumentKey::file).thenComparingLong(DocumentKey::ordinal).thenComparingInt(DocumentKey::piece);
-
   @Override
   public int compareTo(DocumentKey o) {
-    return ORDER.compare(this, o);
+    // the order unsigned, to agree with the range partitioner, which cuts its unsigned range;
+    // written out rather than a Comparator chain: the sort calls it for every pair it compares
+    int c = Long.compareUnsigned(order, o.order);
+    if (c == 0) {
+      c = Integer.compare(file, o.file);
+    }
+    if (c == 0) {
+      c = Long.compare(ordinal, o.ordinal);
+    }
+    return c != 0 ? c : Integer.compare(piece, o.piece);
   }
 }

@@ -82,7 +82,7 @@ final class Packer {
     if (key.piece() == 0) {
       if (documentPacking) {
         emit(s);
-        open[s] = new Builder(position[s]++, 0);
+        open[s] = new Builder(position[s]++, 0, length);
         open[s].starts.add(0);
       } else {
         startPending[s] = true;
@@ -110,14 +110,15 @@ final class Packer {
     if (documentPacking) {
       if (b.offset + b.size == length) {
         emit(s);
-        b = open[s] = new Builder(position[s]++, 0);
+        b = open[s] = new Builder(position[s]++, 0, length);
       }
       return b;
     }
     long seq = position[s] / length;
     if (b == null || b.sequence != seq) {
       emit(s);
-      b = open[s] = new Builder(seq, (int) (position[s] % length));
+      int offset = (int) (position[s] % length);
+      b = open[s] = new Builder(seq, offset, length - offset);
     }
     return b;
   }
@@ -134,7 +135,8 @@ final class Packer {
   private void emit(int s) {
     Builder b = open[s];
     if (b != null && b.size > 0) {
-      out.add(new Fragment(s, b.sequence, b.offset, Arrays.copyOf(b.tokens, b.size), b.starts.stream()
+      int[] tokens = b.size == b.tokens.length ? b.tokens : Arrays.copyOf(b.tokens, b.size);
+      out.add(new Fragment(s, b.sequence, b.offset, tokens, b.starts.stream()
           .mapToInt(Integer::intValue).toArray()));
     }
     open[s] = null;
@@ -148,19 +150,18 @@ final class Packer {
   private static final class Builder {
     final long sequence;
     final int offset;
-    int[] tokens = new int[64];
+    final int[] tokens;
     int size;
     final List<Integer> starts = new ArrayList<>();
 
-    Builder(long sequence, int offset) {
+    /** A fragment that can grow to {@code room} tokens (the rest of its sequence). */
+    Builder(long sequence, int offset, int room) {
       this.sequence = sequence;
       this.offset = offset;
+      this.tokens = new int[room];
     }
 
     void append(int[] src, int from, int n) {
-      if (size + n > tokens.length) {
-        tokens = Arrays.copyOf(tokens, Math.max(size + n, tokens.length * 2));
-      }
       System.arraycopy(src, from, tokens, size, n);
       size += n;
     }

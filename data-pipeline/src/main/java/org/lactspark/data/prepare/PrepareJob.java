@@ -164,7 +164,7 @@ public final class PrepareJob {
     JavaPairRDD<DocumentKey, DocumentPiece> pieces = sc.parallelize(files, Math.min(files.size(), 4 * partitions))
         .flatMapToPair(new SparkStages.Tokenize(config, sc.broadcast(tokenizer), conf, counters))
         .repartitionAndSortWithinPartitions(new SparkStages.OrderPartitioner(partitions))
-        .persist(StorageLevel.MEMORY_AND_DISK_SER());
+        .persist(StorageLevel.MEMORY_AND_DISK()); // read twice (count, pack): kept deserialised
     try {
       List<Packer.Counts> counts = pieces.mapPartitionsWithIndex(new SparkStages.Count(length), true).collect()
           .stream().sorted(Comparator.comparing(Tuple2::_1)).map(Tuple2::_2).toList();

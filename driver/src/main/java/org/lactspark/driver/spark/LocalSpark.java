@@ -18,6 +18,9 @@ public final class LocalSpark {
     if (!conf.contains("spark.master")) {
       conf.setMaster(master);
     }
+    // compact encodings of the prepare job's shuffled records (PrepareKryo); the other jobs gain too
+    conf.setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
+    conf.setIfMissing("spark.kryo.registrator", "org.lactspark.data.prepare.PrepareKryo");
     if (conf.get("spark.master").startsWith("local")) {
       conf.setIfMissing("spark.driver.host", "127.0.0.1");
       conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
