@@ -6,6 +6,6 @@
  * checks layout, record count and checksum. A {@link org.lactspark.data.dataset.Manifest}, written
  * last and atomically, makes a directory a dataset; {@link org.lactspark.data.dataset.DatasetReader}
  * streams a split across its shards from a resumable cursor, over any {@link
- * org.lactspark.data.dataset.ShardSource} (a local directory here; Hadoop plugs in the same way).
+ * org.lactspark.data.dataset.ShardSource} (a local directory here; {@code org.lactspark.data.hadoop.HadoopShardSource} for Hadoop filesystems).
  */
 package org.lactspark.data.dataset;

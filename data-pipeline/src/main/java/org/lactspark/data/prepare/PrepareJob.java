@@ -88,7 +88,7 @@ public final class PrepareJob {
       try (java.io.InputStream in = fs.open(p)) {
         json = in.readAllBytes();
       }
-      TokenizerSpec spec = TokenizerSpec.huggingFace(p.getName(), json, config.bos(), config.eos(),
+      TokenizerSpec spec = TokenizerSpec.huggingFace(sourceName(p), json, config.bos(), config.eos(),
           config.bosToken().isEmpty() ? null : config.bosToken(), config.eosToken().isEmpty() ? null
               : config.eosToken());
       spec.open();
@@ -101,6 +101,15 @@ public final class PrepareJob {
       }
       throw new org.lactspark.conf.ConfigException("tokenizer", config.tokenizer(), where, e.getMessage());
     }
+  }
+
+  /** A tokenizer file's name for the manifest: its directory's for {@code .../name/tokenizer.json}. */
+  private static String sourceName(Path p) {
+    String n = p.getName();
+    if (n.equals("tokenizer.json") && p.getParent() != null && !p.getParent().getName().isEmpty()) {
+      return p.getParent().getName();
+    }
+    return n.endsWith(".json") ? n.substring(0, n.length() - 5) : n;
   }
 
   /**

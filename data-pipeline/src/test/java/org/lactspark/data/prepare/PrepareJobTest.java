@@ -286,6 +286,41 @@ class PrepareJobTest {
   }
 
   @Test
+  void aTokenizerJsonTokenisesAndIsRecordedWithItsChecksum() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("hf"));
+    Files.writeString(dir.resolve("t.txt"), "hello world\n\nthe quick brown fox\n");
+    Path tok = Path.of(getClass().getResource("/tokenize/llama-bpe.json").toURI());
+    PrepareConfig c = PrepareConfigLoader.load(null, List.of("inputs=" + dir.toUri(), "inputFormat=paragraphs",
+        "tokenizer=" + tok, "bos=true", "validationFraction=0", "sequenceLength=64"));
+    org.lactspark.data.tokenize.TokenizerSpec spec = PrepareJob.tokenizerFor(c, sc.hadoopConfiguration());
+    Path out = tmp.resolve("ds-hf");
+    PrepareResult r = new PrepareJob(c, spec).run(sc, out.toString(), false, p -> { }, 60);
+    Manifest m = r.manifest();
+    assertEquals("hf:llama-bpe", m.tokenizer().name());
+    assertEquals(spec.sha256(), m.tokenizer().sha256());
+    assertEquals(64, m.tokenizer().sha256().length());
+    org.lactspark.data.tokenize.Tokenizer t = spec.open();
+    assertEquals(1, m.splits().get("train").size());
+    PackedSequence q = read(out, "train", DatasetReader.Cursor.START).get(0);
+    int[] all = q.tokens();
+    int second = q.documentStarts()[1];
+    List<String> docs = new ArrayList<>(List.of(
+        Arrays.toString(Arrays.copyOfRange(all, 0, second)), Arrays.toString(Arrays.copyOfRange(all, second, all.length))));
+    List<String> want = new ArrayList<>();
+    for (String d : List.of("hello world", "the quick brown fox")) {
+      int[] ids = t.encode(d);
+      int[] withBos = new int[ids.length + 1];
+      withBos[0] = t.bosId();
+      System.arraycopy(ids, 0, withBos, 1, ids.length);
+      want.add(Arrays.toString(withBos));
+    }
+    docs.sort(null);
+    want.sort(null);
+    assertEquals(want, docs, "each document is its own encoding after one BOS");
+    assertEquals(2, Arrays.stream(all).filter(id -> id == t.bosId()).count(), "one BOS per document");
+  }
+
+  @Test
   void anInputThatMatchesNothingIsNamedBeforeAnyJob() {
     IOException e = assertThrows(IOException.class, () -> prepare(PrepareConfigLoader.load(null,
         List.of("inputs=" + tmp.resolve("nowhere") + "/*.txt")), tmp.resolve("ds-none"), false));
