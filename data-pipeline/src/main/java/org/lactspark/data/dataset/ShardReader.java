@@ -7,8 +7,10 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.security.DigestInputStream;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
  * Streams the sequences of one shard ({@link ShardFormat}) from any input stream, optionally from
@@ -32,8 +34,8 @@ public final class ShardReader implements AutoCloseable {
    * @param source its bytes
    * @param expectedSha256 the manifest's checksum (hex), or null to skip that check
    * @param fromRecord the first record to return (0 for all)
-   * @throws IOException naming the shard if its header is not a version-1 shard header or it has
-   *     fewer than {@code fromRecord} records
+   * @throws IOException naming the shard if its header is not a shard header of this layout
+   *     version ({@link ShardFormat#VERSION}) or it has fewer than {@code fromRecord} records
    */
   public ShardReader(String name, InputStream source, String expectedSha256, long fromRecord) throws IOException {
     this.name = name;
@@ -43,9 +45,13 @@ public final class ShardReader implements AutoCloseable {
     byte[] magic = new byte[4];
     h.get(magic);
     int version = Short.toUnsignedInt(h.getShort());
-    if (!Arrays.equals(magic, ShardFormat.MAGIC) || version != ShardFormat.VERSION) {
-      throw new IOException(name + ": not a version-" + ShardFormat.VERSION + " shard (magic "
-          + HexFormat.of().formatHex(magic) + ", version " + version + ")");
+    if (!Arrays.equals(magic, ShardFormat.MAGIC)) {
+      throw new IOException(name + ": not a shard (magic " + HexFormat.of().formatHex(magic) + ", version "
+          + version + ")");
+    }
+    if (version != ShardFormat.VERSION) {
+      throw new IOException(name + ": shard format version " + version + ", this reader reads version "
+          + ShardFormat.VERSION + " only");
     }
     this.tokenBytes = Byte.toUnsignedInt(h.get());
     h.get();
@@ -97,20 +103,30 @@ public final class ShardReader implements AutoCloseable {
     }
     long n = Integer.toUnsignedLong(head.getInt(0));
     long s = Integer.toUnsignedLong(head.getInt(4));
-    if (n < 1 || n > sequenceLength || s > n) {
-      throw new IOException(name + ": record " + index + " claims " + n + " tokens and " + s
-          + " document starts (sequence length " + sequenceLength + ")");
+    long a = Integer.toUnsignedLong(read(4, "record " + index).getInt(0));
+    if (n < 1 || n > sequenceLength || s > n || a > n) {
+      throw new IOException(name + ": record " + index + " claims " + n + " tokens, " + s
+          + " document starts and " + a + " answer spans (sequence length " + sequenceLength + ")");
     }
-    ByteBuffer body = read((int) (4 * s + tokenBytes * n), "record " + index);
+    long size = 4 * s + 8 * a + tokenBytes * n;
+    if (size > Integer.MAX_VALUE - 8) {
+      throw new IOException(name + ": record " + index + " of " + size + " bytes is too large to read");
+    }
+    ByteBuffer body = read((int) size, "record " + index);
     index++;
-    if (!decode) {
-      return null;
-    }
-    int[] starts = new int[(int) s];
+    return decode ? decode(body, (int) n, (int) s, (int) a) : null;
+  }
+
+  private PackedSequence decode(ByteBuffer body, int n, int s, int a) throws IOException {
+    int[] starts = new int[s];
     for (int i = 0; i < starts.length; i++) {
       starts[i] = body.getInt();
     }
-    int[] tokens = new int[(int) n];
+    List<PackedSequence.Span> spans = new ArrayList<>(a);
+    for (int i = 0; i < a; i++) {
+      spans.add(new PackedSequence.Span(body.getInt(), body.getInt()));
+    }
+    int[] tokens = new int[n];
     for (int i = 0; i < tokens.length; i++) {
       tokens[i] = switch (tokenBytes) {
         case 1 -> Byte.toUnsignedInt(body.get());
@@ -118,16 +134,20 @@ public final class ShardReader implements AutoCloseable {
         default -> body.getInt();
       };
     }
-    validate(tokens, starts);
-    return new PackedSequence(tokens, starts);
+    validate(tokens, starts, spans);
+    return new PackedSequence(tokens, starts, spans);
   }
 
-  private void validate(int[] tokens, int[] starts) throws IOException {
+  private void validate(int[] tokens, int[] starts, List<PackedSequence.Span> spans) throws IOException {
     for (int i = 0; i < starts.length; i++) {
       if (starts[i] < 0 || starts[i] >= tokens.length || (i > 0 && starts[i] <= starts[i - 1])) {
         throw new IOException(name + ": record " + (index - 1) + " has document starts " + Arrays.toString(starts)
             + " outside [0, " + tokens.length + ") or not increasing");
       }
+    }
+    String spanProblem = ShardFormat.spanProblem(spans, tokens.length);
+    if (spanProblem != null) {
+      throw new IOException(name + ": record " + (index - 1) + ": " + spanProblem);
     }
     for (int t : tokens) {
       if (t < 0) {

@@ -10,6 +10,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
  * Writes one shard ({@link ShardFormat}) to a stream and reports what it wrote, with the SHA-256
@@ -66,8 +67,9 @@ public final class ShardWriter implements AutoCloseable {
   /**
    * Appends one sequence.
    *
-   * @throws IllegalArgumentException naming what is wrong: an empty or too long sequence, a token
-   *     id outside the width, document starts not strictly increasing inside the sequence
+   * @throws IllegalArgumentException naming the record and what is wrong: an empty or too long
+   *     sequence, a token id outside the width, document starts not strictly increasing inside the
+   *     sequence, an answer span outside it, empty, unsorted or overlapping the one before
    */
   public void write(PackedSequence s) throws IOException {
     if (summary != null) {
@@ -75,11 +77,15 @@ public final class ShardWriter implements AutoCloseable {
     }
     int[] t = s.tokens();
     int[] starts = s.documentStarts();
-    check(t, starts);
-    ByteBuffer b = little(8 + 4 * starts.length + tokenBytes * t.length);
-    b.putInt(t.length).putInt(starts.length);
+    List<PackedSequence.Span> spans = s.answerSpans();
+    check(t, starts, spans);
+    ByteBuffer b = little(12 + 4 * starts.length + 8 * spans.size() + tokenBytes * t.length);
+    b.putInt(t.length).putInt(starts.length).putInt(spans.size());
     for (int p : starts) {
       b.putInt(p);
+    }
+    for (PackedSequence.Span span : spans) {
+      b.putInt(span.start()).putInt(span.end());
     }
     for (int id : t) {
       switch (tokenBytes) {
@@ -93,7 +99,7 @@ public final class ShardWriter implements AutoCloseable {
     tokens += t.length;
   }
 
-  private void check(int[] t, int[] starts) {
+  private void check(int[] t, int[] starts, List<PackedSequence.Span> spans) {
     if (t.length < 1 || t.length > sequenceLength) {
       throw new IllegalArgumentException("record " + records + ": " + t.length + " tokens, expected 1.."
           + sequenceLength);
@@ -109,6 +115,10 @@ public final class ShardWriter implements AutoCloseable {
         throw new IllegalArgumentException("record " + records + ": document starts " + Arrays.toString(starts)
             + " must increase strictly within [0, " + t.length + ")");
       }
+    }
+    String spanProblem = ShardFormat.spanProblem(spans, t.length);
+    if (spanProblem != null) {
+      throw new IllegalArgumentException("record " + records + ": " + spanProblem);
     }
   }
 
