@@ -22,6 +22,7 @@ import org.lactspark.conf.PrepareConfig;
 import org.lactspark.data.dataset.Manifest;
 import org.lactspark.data.dataset.ShardFormat;
 import org.lactspark.data.hadoop.HadoopFiles;
+import org.lactspark.data.hadoop.TokenizerFiles;
 import org.lactspark.data.source.InputFile;
 import org.lactspark.data.source.InputListing;
 import org.lactspark.data.tokenize.Tokenizer;
@@ -62,9 +63,6 @@ public final class PrepareJob {
     this.tokenizer = tokenizer;
   }
 
-  /** The largest tokenizer.json read (bytes). */
-  private static final long MAX_TOKENIZER_BYTES = 256L << 20;
-
   /**
    * The tokenizer {@code config} names: the byte tokenizer, or a tokenizer.json read from any
    * Hadoop filesystem (and checked by loading it).
@@ -72,44 +70,8 @@ public final class PrepareJob {
    * @throws org.lactspark.conf.ConfigException naming the key if the file cannot be read or is not a tokenizer
    */
   public static TokenizerSpec tokenizerFor(PrepareConfig config, Configuration conf) {
-    if (config.byteTokenizer()) {
-      return TokenizerSpec.bytes(config.bos(), config.eos());
-    }
-    String where = config.sources().getOrDefault("tokenizer", "configuration");
-    try {
-      Path p = new Path(config.tokenizer());
-      FileSystem fs = p.getFileSystem(conf);
-      long size = fs.getFileStatus(p).getLen();
-      if (size > MAX_TOKENIZER_BYTES) {
-        throw new org.lactspark.conf.ConfigException("tokenizer", config.tokenizer(), where, "a file of " + size
-            + " bytes is too large for a tokenizer.json");
-      }
-      byte[] json;
-      try (java.io.InputStream in = fs.open(p)) {
-        json = in.readAllBytes();
-      }
-      TokenizerSpec spec = TokenizerSpec.huggingFace(sourceName(p), json, config.bos(), config.eos(),
-          config.bosToken().isEmpty() ? null : config.bosToken(), config.eosToken().isEmpty() ? null
-              : config.eosToken());
-      spec.open();
-      return spec;
-    } catch (IOException e) {
-      throw new org.lactspark.conf.ConfigException("tokenizer", config.tokenizer(), where, "cannot be read: " + e);
-    } catch (IllegalArgumentException e) {
-      if (e instanceof org.lactspark.conf.ConfigException) {
-        throw e;
-      }
-      throw new org.lactspark.conf.ConfigException("tokenizer", config.tokenizer(), where, e.getMessage());
-    }
-  }
-
-  /** A tokenizer file's name for the manifest: its directory's for {@code .../name/tokenizer.json}. */
-  private static String sourceName(Path p) {
-    String n = p.getName();
-    if (n.equals("tokenizer.json") && p.getParent() != null && !p.getParent().getName().isEmpty()) {
-      return p.getParent().getName();
-    }
-    return n.endsWith(".json") ? n.substring(0, n.length() - 5) : n;
+    return TokenizerFiles.load(config.tokenizer(), config.bos(), config.eos(), config.bosToken(), config.eosToken(),
+        config.sources().getOrDefault("tokenizer", "configuration"), conf);
   }
 
   /**

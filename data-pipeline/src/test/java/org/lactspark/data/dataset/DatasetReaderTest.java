@@ -148,9 +148,9 @@ class DatasetReaderTest {
     IOException bad = assertThrows(IOException.class,
         () -> Manifest.read(new ByteArrayInputStream("{\"formatVersion\": 9}".getBytes(StandardCharsets.UTF_8)), "x.json"));
     assertTrue(bad.getMessage().startsWith("x.json: not a valid dataset manifest"), bad.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> new Manifest(1, Map.of(), BYTES, L, 2, Map.of(),
+    assertThrows(IllegalArgumentException.class, () -> new Manifest(ShardFormat.VERSION, Map.of(), BYTES, L, 2, Map.of(),
         new Manifest.Counts(0, 0, 0, 0)));
-    IllegalArgumentException escape = assertThrows(IllegalArgumentException.class, () -> new Manifest(1, Map.of(),
+    IllegalArgumentException escape = assertThrows(IllegalArgumentException.class, () -> new Manifest(ShardFormat.VERSION, Map.of(),
         BYTES, L, 1, Map.of("train", List.of(new Manifest.Shard("../x.lseq", 1, 1, 1, "00"))),
         new Manifest.Counts(0, 0, 0, 0)));
     assertTrue(escape.getMessage().contains("plain name"), escape.getMessage());

@@ -33,7 +33,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {"Tokenise, pack and shard text into a dataset directory (Spark).",
         "Without --input: the bundled corpus (Dickens, Shakespeare), as paragraphs."},
-    subcommands = {})
+    subcommands = {ProbesCommand.class})
 public final class PrepareCommand implements Callable<Integer> {
   /** Set by bin/lact: where the build unpacked the bundled corpus. */
   static final String CORPUS_PROPERTY = "lact.corpus";
