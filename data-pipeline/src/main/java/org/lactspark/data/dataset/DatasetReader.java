@@ -28,10 +28,11 @@ public final class DatasetReader implements AutoCloseable {
     public static final Cursor START = new Cursor(0, 0);
   }
 
-  private DatasetReader(ShardSource source, Manifest manifest, String split, Cursor from) throws IOException {
+  private DatasetReader(ShardSource source, Manifest manifest, String split, List<Integer> subset, Cursor from)
+      throws IOException {
     this.source = source;
     this.manifest = manifest;
-    this.shards = manifest.shards(split);
+    this.shards = select(manifest.shards(split), subset, source.describe() + ": split '" + split + "'");
     if (from.shard() < 0 || from.shard() > shards.size() || from.record() < 0
         || (from.shard() < shards.size() && from.record() > shards.get(from.shard()).records())) {
       throw new IllegalArgumentException(source.describe() + ": cursor " + from + " is outside split '" + split
@@ -45,11 +46,39 @@ public final class DatasetReader implements AutoCloseable {
 
   /** Opens split {@code split} of the dataset at {@code source}, from {@code from}. */
   public static DatasetReader open(ShardSource source, String split, Cursor from) throws IOException {
+    return open(source, split, null, from);
+  }
+
+  /**
+   * Opens some shards of split {@code split}, read in the order given (for example the shards
+   * {@code i} with {@code i % workers == rank}, so that workers share a split without overlap);
+   * the cursor's shard counts positions in {@code shards}. Null reads them all.
+   *
+   * @throws IllegalArgumentException naming the split if an index is out of range or repeated
+   */
+  public static DatasetReader open(ShardSource source, String split, List<Integer> shards, Cursor from)
+      throws IOException {
     Manifest m;
     try (InputStream in = source.open(Manifest.FILE)) {
       m = Manifest.read(in, source.describe() + "/" + Manifest.FILE);
     }
-    return new DatasetReader(source, m, split, from);
+    return new DatasetReader(source, m, split, shards, from);
+  }
+
+  private static List<Manifest.Shard> select(List<Manifest.Shard> all, List<Integer> subset, String where) {
+    if (subset == null) {
+      return all;
+    }
+    java.util.Set<Integer> seen = new java.util.HashSet<>();
+    List<Manifest.Shard> out = new java.util.ArrayList<>();
+    for (Integer i : subset) {
+      if (i == null || i < 0 || i >= all.size() || !seen.add(i)) {
+        throw new IllegalArgumentException(where + " has shards 0.." + (all.size() - 1) + ": shard " + i
+            + (i != null && seen.contains(i) && i >= 0 && i < all.size() ? " is listed twice" : " does not exist"));
+      }
+      out.add(all.get(i));
+    }
+    return List.copyOf(out);
   }
 
   /** The dataset's manifest. */

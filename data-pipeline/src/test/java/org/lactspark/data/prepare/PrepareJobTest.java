@@ -212,6 +212,31 @@ class PrepareJobTest {
       head.addAll(read(out, "train", at));
       assertEquals(all, head, "resumed after " + k);
     }
+    List<Manifest.Shard> listed = Manifest.read(Files.newInputStream(out.resolve(Manifest.FILE)), "m").shards("train");
+    assertTrue(listed.size() >= 2, "shards: " + listed);
+    int n0 = (int) listed.get(0).records();
+    int n1 = (int) listed.get(1).records();
+    List<PackedSequence> reversed = new ArrayList<>();
+    try (DatasetReader r = DatasetReader.open(ShardSource.directory(out), "train", List.of(1, 0),
+        DatasetReader.Cursor.START)) {
+      for (PackedSequence q = r.next(); q != null; q = r.next()) {
+        reversed.add(q);
+      }
+    }
+    List<PackedSequence> want = new ArrayList<>(all.subList(n0, n0 + n1));
+    want.addAll(all.subList(0, n0));
+    assertEquals(want, reversed, "shards 1 then 0");
+    List<PackedSequence> tail = new ArrayList<>();
+    try (DatasetReader r = DatasetReader.open(ShardSource.directory(out), "train", List.of(1, 0),
+        new DatasetReader.Cursor(1, 3))) {
+      for (PackedSequence q = r.next(); q != null; q = r.next()) {
+        tail.add(q);
+      }
+    }
+    assertEquals(all.subList(3, n0), tail, "the cursor counts positions in the subset");
+    IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> DatasetReader.open(
+        ShardSource.directory(out), "train", List.of(0, 0), DatasetReader.Cursor.START));
+    assertTrue(bad.getMessage().contains("shard 0 is listed twice"), bad.getMessage());
     Path shard = out.resolve("train-00001.lseq");
     byte[] bytes = Files.readAllBytes(shard);
     bytes[bytes.length / 2] ^= 1;
