@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.StringReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.lactspark.conf.load.PrepareConfigLoader;
 
 class PrepareConfigTest {
@@ -23,9 +25,10 @@ class PrepareConfigTest {
   }
 
   @Test
-  void fileThenOverrides() throws Exception {
+  void fileThenOverrides(@TempDir Path dir) throws Exception {
     String json = "{\n \"inputs\": \"x.parquet\",\n \"packing\": \"document\",\n \"validationFraction\": 0.1\n}";
-    PrepareConfig c = PrepareConfigLoader.load(new StringReader(json), "file p.json", List.of("seed=7"));
+    Path f = Files.writeString(dir.resolve("p.json"), json);
+    PrepareConfig c = PrepareConfigLoader.load(f, List.of("seed=7"));
     assertTrue(c.documentPacking());
     assertEquals(0.1, c.validationFraction());
     assertEquals(7, c.seed());

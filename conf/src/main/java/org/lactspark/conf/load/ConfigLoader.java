@@ -57,6 +57,39 @@ public final class ConfigLoader {
     }
   }
 
+  /** Builds a typed configuration from validated values and their sources. */
+  @FunctionalInterface
+  public interface Builder<T> {
+    /**
+     * @throws ConfigException naming the key when the combination is invalid
+     */
+    T build(Map<String, Object> values, Map<String, String> sources);
+  }
+
+  /**
+   * Loads {@code file} (null for none), then the overrides, and builds the typed configuration;
+   * an error the builder raises is attributed to where its key's value came from.
+   *
+   * @throws IOException if the file cannot be read
+   * @throws ConfigException if a value is unknown, malformed, missing or out of range
+   */
+  public <T> T load(Path file, List<String> overrides, Builder<T> builder) throws IOException {
+    if (file == null) {
+      return build(load(overrides), "command line", builder);
+    }
+    try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      return build(load(r, "file " + file.getFileName(), overrides), "file " + file.getFileName(), builder);
+    }
+  }
+
+  private static <T> T build(Loaded loaded, String sourceName, Builder<T> builder) {
+    try {
+      return builder.build(loaded.values(), loaded.sources());
+    } catch (ConfigException e) {
+      throw e.withSource(loaded.sourceOf(e.key(), sourceName));
+    }
+  }
+
   private Optional<ConfigKey> key(String name) {
     return Optional.ofNullable(byName.get(name));
   }
