@@ -47,7 +47,7 @@ public record ModelConfig(
     double fwInitGain, double baseLr, boolean qkvSilu, boolean noVSilu, boolean attnQkNorm,
     boolean learnableTttScale, boolean tttPrenorm, boolean tttNope, double ropeTheta, double normEps,
     double initializerRange, boolean tieWordEmbeddings, double hiddenRatio, int intermediateSize,
-    boolean documentRestart, boolean tttEnabled, int padTokenId) {
+    boolean documentRestart, boolean tttEnabled, int padTokenId) implements java.io.Serializable {
 
   /** Where values come from when the record is built directly. */
   static final String DIRECT = "model config";

@@ -24,9 +24,12 @@ public record TrainConfig(Map<String, Object> values, Map<String, String> source
         throw new ConfigException(k.name(), "(absent)", "record", "missing");
       }
     }
-    if (warmupSteps() > steps()) {
-      throw new ConfigException("warmupSteps", warmupSteps(), sources.getOrDefault("warmupSteps", "record"),
-          "must be <= steps = " + steps());
+    // the fields are not assigned yet inside the compact constructor: read the parameters
+    int warmup = (Integer) values.get("warmupSteps");
+    int steps = (Integer) values.get("steps");
+    if (warmup > steps) {
+      throw new ConfigException("warmupSteps", warmup, sources.getOrDefault("warmupSteps", "record"),
+          "must be <= steps = " + steps);
     }
   }
 

@@ -201,8 +201,8 @@ public final class TrainStepBench implements Callable<Integer> {
     return 3.0 * (linear + attention);
   }
 
-  /** float32 GEMM throughput of ND4J here: the best of a few 1024 x 1024 products. */
-  private static double gemmPeakGflops() {
+  /** float32 GEMM throughput of ND4J here: the best of a few 1024 x 1024 products (also the train job's MFU peak). */
+  public static double gemmPeakGflops() {
     INDArray a = Nd4j.rand(DataType.FLOAT, 1024, 1024);
     INDArray b = Nd4j.rand(DataType.FLOAT, 1024, 1024);
     INDArray out = Nd4j.createUninitialized(DataType.FLOAT, 1024, 1024);

@@ -1,0 +1,201 @@
+package org.lactspark.driver.checkpoint;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.security.DigestInputStream;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Checkpoints in a directory on any Hadoop filesystem: {@code step-NNNNNNNN/} with the parameters
+ * and the optimiser's moments (little-endian float32) and a {@code checkpoint.json} that holds the
+ * rest and each file's SHA-256. A checkpoint is written under a temporary name and renamed into
+ * place, so one that exists is complete; one whose files do not match their checksums (truncated,
+ * corrupted) is skipped for the one before it, with a warning.
+ */
+public final class CheckpointStore {
+  private static final Logger LOG = LoggerFactory.getLogger(CheckpointStore.class);
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final String META = "checkpoint.json";
+  private static final String PREFIX = "step-";
+
+  private final FileSystem fs;
+  private final Path dir;
+
+  /** The checkpoints under {@code dir}. */
+  public CheckpointStore(String dir, Configuration conf) throws IOException {
+    Path p = new Path(dir);
+    this.fs = p.getFileSystem(conf);
+    this.dir = fs.makeQualified(p);
+  }
+
+  /** Where they live. */
+  public String location() {
+    return dir.toString();
+  }
+
+  /** Writes {@code c} atomically, then deletes all but the newest {@code keep}; returns its location. */
+  public String write(Checkpoint c, int keep) throws IOException {
+    String name = name(c.step());
+    Path tmp = new Path(dir, "_tmp-" + name + "-" + System.nanoTime());
+    fs.mkdirs(tmp);
+    Map<String, String> sums = new LinkedHashMap<>();
+    sums.put("params.f32", writeFloats(new Path(tmp, "params.f32"), c.params()));
+    sums.put("moments.f32", writeFloats(new Path(tmp, "moments.f32"), c.m(), c.v()));
+    Map<String, Object> meta = new LinkedHashMap<>();
+    meta.put("step", c.step());
+    meta.put("epoch", c.epoch());
+    meta.put("shard", c.shard());
+    meta.put("record", c.record());
+    meta.put("optimizerSteps", c.optimizerSteps());
+    meta.put("badInARow", c.badInARow());
+    meta.put("seed", c.seed());
+    meta.put("loss", c.loss());
+    meta.put("params", c.params().length);
+    meta.put("config", c.config());
+    meta.put("configSources", c.configSources());
+    meta.put("model", c.modelJson());
+    meta.put("codeVersion", c.codeVersion());
+    meta.put("sha256", sums);
+    try (OutputStream out = fs.create(new Path(tmp, META), true)) {
+      out.write(JSON.writeValueAsBytes(meta));
+    }
+    Path target = new Path(dir, name);
+    if (fs.exists(target)) {
+      fs.delete(target, true);
+    }
+    if (!fs.rename(tmp, target)) {
+      throw new IOException("cannot rename " + tmp + " to " + target);
+    }
+    prune(keep);
+    return target.toString();
+  }
+
+  private void prune(int keep) throws IOException {
+    List<Path> all = steps();
+    for (int i = keep; i < all.size(); i++) {
+      fs.delete(all.get(i), true);
+    }
+    for (FileStatus s : fs.listStatus(dir)) {
+      if (s.getPath().getName().startsWith("_tmp-")) {
+        fs.delete(s.getPath(), true);
+      }
+    }
+  }
+
+  /** The checkpoint directories, newest first. */
+  private List<Path> steps() throws IOException {
+    List<Path> out = new ArrayList<>();
+    if (!fs.exists(dir)) {
+      return out;
+    }
+    for (FileStatus s : fs.listStatus(dir)) {
+      if (s.isDirectory() && s.getPath().getName().matches(PREFIX + "\\d+")) {
+        out.add(s.getPath());
+      }
+    }
+    out.sort(Comparator.comparing((Path p) -> p.getName()).reversed());
+    return out;
+  }
+
+  /** The newest checkpoint whose files match their checksums, if any. */
+  public Optional<Checkpoint> newest() throws IOException {
+    for (Path p : steps()) {
+      try {
+        return Optional.of(read(p));
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("checkpoint {} is unusable and is skipped: {}", p, e.getMessage());
+      }
+    }
+    return Optional.empty();
+  }
+
+  @SuppressWarnings("unchecked")
+  private Checkpoint read(Path p) throws IOException {
+    Map<String, Object> meta;
+    try (InputStream in = fs.open(new Path(p, META))) {
+      meta = JSON.readValue(in, Map.class);
+    }
+    Map<String, String> sums = (Map<String, String>) meta.get("sha256");
+    int n = ((Number) meta.get("params")).intValue();
+    float[] params = readFloats(new Path(p, "params.f32"), n, sums.get("params.f32"));
+    float[] moments = readFloats(new Path(p, "moments.f32"), 2 * n, sums.get("moments.f32"));
+    float[] m = java.util.Arrays.copyOfRange(moments, 0, n);
+    float[] v = java.util.Arrays.copyOfRange(moments, n, 2 * n);
+    return new Checkpoint(((Number) meta.get("step")).intValue(), ((Number) meta.get("epoch")).intValue(),
+        ((Number) meta.get("shard")).intValue(), ((Number) meta.get("record")).longValue(),
+        ((Number) meta.get("optimizerSteps")).longValue(), ((Number) meta.get("badInARow")).intValue(),
+        ((Number) meta.get("seed")).intValue(), ((Number) meta.get("loss")).doubleValue(),
+        (Map<String, String>) meta.get("config"), (Map<String, String>) meta.get("configSources"),
+        (String) meta.get("model"), (String) meta.get("codeVersion"), params, m, v);
+  }
+
+  private String writeFloats(Path file, float[]... arrays) throws IOException {
+    MessageDigest sha = sha256();
+    try (OutputStream out = new DigestOutputStream(new BufferedOutputStream(fs.create(file, true), 1 << 16), sha)) {
+      ByteBuffer b = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+      for (float[] a : arrays) {
+        for (float f : a) {
+          if (!b.hasRemaining()) {
+            out.write(b.array(), 0, b.position());
+            b.clear();
+          }
+          b.putFloat(f);
+        }
+      }
+      out.write(b.array(), 0, b.position());
+    }
+    return HexFormat.of().formatHex(sha.digest());
+  }
+
+  private float[] readFloats(Path file, int n, String expected) throws IOException {
+    MessageDigest sha = sha256();
+    float[] out = new float[n];
+    try (InputStream in = new DigestInputStream(new BufferedInputStream(fs.open(file), 1 << 16), sha)) {
+      byte[] all = in.readAllBytes();
+      if (all.length != 4L * n) {
+        throw new IOException(file + ": " + all.length + " bytes, expected " + 4L * n);
+      }
+      ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
+    }
+    String got = HexFormat.of().formatHex(sha.digest());
+    if (!got.equals(expected)) {
+      throw new IOException(file + ": SHA-256 " + got + " does not match the checkpoint's " + expected);
+    }
+    return out;
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String name(int step) {
+    return String.format(Locale.ROOT, PREFIX + "%08d", step);
+  }
+}

@@ -1,0 +1,37 @@
+package org.lactspark.driver.dist;
+
+import java.io.Serializable;
+
+/**
+ * What workers return and the driver adds up: the gradient of the summed token loss (null for a
+ * loss-only pass), the summed loss, the scored tokens, the sequences and the compute time.
+ *
+ * @param grad summed gradient over the flat parameter vector, or null
+ * @param lossSum summed token loss
+ * @param scored tokens scored
+ * @param sequences sequences processed
+ * @param computeNanos time spent computing (the slowest worker's, once added)
+ */
+public record Gradients(float[] grad, double lossSum, long scored, long sequences, long computeNanos)
+    implements Serializable {
+
+  /** The sum of two results; compute time is the larger (workers run side by side). */
+  public Gradients plus(Gradients o) {
+    float[] g = null;
+    if (grad != null && o.grad != null) {
+      g = grad.clone();
+      for (int i = 0; i < g.length; i++) {
+        g[i] += o.grad[i];
+      }
+    } else if (grad != null || o.grad != null) {
+      g = (grad != null ? grad : o.grad).clone();
+    }
+    return new Gradients(g, lossSum + o.lossSum, scored + o.scored, sequences + o.sequences,
+        Math.max(computeNanos, o.computeNanos));
+  }
+
+  /** The mean token loss. */
+  public double meanLoss() {
+    return scored == 0 ? Double.NaN : lossSum / scored;
+  }
+}

@@ -1,0 +1,115 @@
+package org.lactspark.driver.dist;
+
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.lactspark.conf.ModelConfig;
+import org.lactspark.model.graph.LactModels;
+import org.lactspark.model.nn.ShiftedCrossEntropy;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * One model on an executor, kept across steps (building the graph costs more than a step of a
+ * small model): it takes the step's parameters, and returns the gradient of the summed token loss
+ * over its sequences, accumulated micro-batch by micro-batch. Sums, not means, so that workers'
+ * results add up to the global batch's whatever the split. Not thread-safe; {@link Workers} lends
+ * one to one task at a time.
+ */
+public final class ModelWorker {
+  private final ModelConfig config;
+  private final ComputationGraph graph;
+  private long version = Long.MIN_VALUE;
+
+  /** A worker of {@code config}; the initial parameters are replaced by the first {@link #setParams}. */
+  public ModelWorker(ModelConfig config) {
+    this.config = config;
+    this.graph = LactModels.build(config, LactModels.Options.defaults());
+  }
+
+  /** The flat parameter vector's length. */
+  public long size() {
+    return graph.numParams();
+  }
+
+  /** The model's own initial parameters (seeded by the options), as a flat vector. */
+  public static float[] initialParams(ModelConfig config, long seed) {
+    return LactModels.build(config, LactModels.Options.defaults().withSeed(seed)).params().data().asFloat();
+  }
+
+  /** Installs parameter vector {@code version} unless it is the one installed. */
+  public void setParams(long version, float[] params) {
+    if (version != this.version) {
+      if (params.length != graph.numParams()) {
+        throw new IllegalArgumentException("parameters: " + params.length + " values, the model has "
+            + graph.numParams());
+      }
+      graph.params().assign(Nd4j.create(params, new long[] {1, params.length}, 'c'));
+      this.version = version;
+    }
+  }
+
+  /** The summed loss and gradient over {@code seqs}, {@code microBatch} sequences per pass. */
+  public Gradients gradients(Sequences seqs, int microBatch) {
+    long t0 = System.nanoTime();
+    double[] sum = new double[(int) graph.numParams()];
+    double loss = 0;
+    long scored = 0;
+    for (int from = 0; from < seqs.count(); from += microBatch) {
+      int to = Math.min(seqs.count(), from + microBatch);
+      INDArray[] in = arrays(seqs, from, to);
+      graph.setInputs(in[0]);
+      graph.setLabels(in[0]);
+      graph.setLayerMaskArrays(new INDArray[] {in[1]}, null);
+      graph.computeGradientAndScore();
+      long n = scored(in[0], in[1]);
+      float[] g = graph.gradient().gradient().dup('c').data().asFloat();
+      for (int i = 0; i < sum.length; i++) {
+        sum[i] += (double) g[i] * n;
+      }
+      loss += graph.score() * n;
+      scored += n;
+      graph.clearLayerMaskArrays();
+    }
+    float[] out = new float[sum.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = (float) sum[i];
+    }
+    return new Gradients(out, loss, scored, seqs.count(), System.nanoTime() - t0);
+  }
+
+  /** The summed loss over {@code seqs} without gradients (validation). */
+  public Gradients loss(Sequences seqs, int microBatch) {
+    long t0 = System.nanoTime();
+    double loss = 0;
+    long scored = 0;
+    for (int from = 0; from < seqs.count(); from += microBatch) {
+      int to = Math.min(seqs.count(), from + microBatch);
+      INDArray[] in = arrays(seqs, from, to);
+      long n = scored(in[0], in[1]);
+      loss += graph.score(new MultiDataSet(new INDArray[] {in[0]}, new INDArray[] {in[0]}, new INDArray[] {in[1]},
+          null)) * n;
+      scored += n;
+    }
+    return new Gradients(null, loss, scored, seqs.count(), System.nanoTime() - t0);
+  }
+
+  private static INDArray[] arrays(Sequences seqs, int from, int to) {
+    double[][] im = seqs.idsAndMask(from, to);
+    long[] shape = {to - from, seqs.length()};
+    return new INDArray[] {Nd4j.create(im[0], shape, DataType.DOUBLE).castTo(DataType.FLOAT),
+        Nd4j.create(im[1], shape, DataType.DOUBLE).castTo(DataType.FLOAT)};
+  }
+
+  /** Tokens the loss scores in this micro-batch (the head's own rule). */
+  private long scored(INDArray ids, INDArray mask) {
+    int[] targets = ShiftedCrossEntropy.targets(ids, mask, config.documentRestart(), config.vocabSize());
+    long n = 0;
+    for (int t : targets) {
+      if (t >= 0) {
+        n++;
+      }
+    }
+    return n;
+  }
+}
