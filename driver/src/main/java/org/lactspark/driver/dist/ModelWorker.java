@@ -2,6 +2,7 @@ package org.lactspark.driver.dist;
 
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.lactspark.conf.ModelConfig;
+import org.lactspark.kernel.NonFiniteException;
 import org.lactspark.model.graph.LactModels;
 import org.lactspark.model.nn.ShiftedCrossEntropy;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -49,8 +50,21 @@ public final class ModelWorker {
     }
   }
 
-  /** The summed loss and gradient over {@code seqs}, {@code microBatch} sequences per pass. */
+  /**
+   * The summed loss and gradient over {@code seqs}, {@code microBatch} sequences per pass; a NaN
+   * loss and no gradient when the parameters have diverged so far that the model meets a NaN or an
+   * infinity ({@link NonFiniteException}): the driver then skips the step.
+   */
   public Gradients gradients(Sequences seqs, int microBatch) {
+    try {
+      return accumulate(seqs, microBatch);
+    } catch (NonFiniteException e) {
+      graph.clearLayerMaskArrays();
+      return new Gradients(null, Double.NaN, 0, seqs.count(), 0);
+    }
+  }
+
+  private Gradients accumulate(Sequences seqs, int microBatch) {
     long t0 = System.nanoTime();
     double[] sum = new double[(int) graph.numParams()];
     double loss = 0;

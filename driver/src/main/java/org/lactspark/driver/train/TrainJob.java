@@ -160,22 +160,25 @@ public final class TrainJob {
         Gradients g = r.sum();
         double loss = g.meanLoss();
         float[] grad = g.grad();
-        double norm = scale(grad, 1.0 / g.scored());
+        double norm = grad == null ? Double.NaN : scale(grad, 1.0 / g.scored());
         double rate = lr.at(step);
         boolean isBad = !Double.isFinite(loss) || !Double.isFinite(norm);
+        if (!isBad) {
+          if (config.clipNorm() > 0 && norm > config.clipNorm()) {
+            scale(grad, config.clipNorm() / norm);
+          }
+          isBad = !update(adam, params, grad, rate);
+        }
         if (isBad) {
           bad++;
           skipped++;
-          LOG.warn("step {}: loss {} gradient norm {}: skipped ({} in a row)", step, loss, norm, bad);
+          LOG.warn("step {}: loss {} gradient norm {} (or an update that overflowed): skipped ({} in a row)", step,
+              loss, norm, bad);
           if (bad >= config.maxBadSteps()) {
             throw new TrainingDivergedException(step, bad);
           }
         } else {
           bad = 0;
-          if (config.clipNorm() > 0 && norm > config.clipNorm()) {
-            scale(grad, config.clipNorm() / norm);
-          }
-          adam.step(params, grad, rate);
           lastLoss = loss;
           plotSteps.add(step);
           plotLoss.add(loss);
@@ -257,6 +260,24 @@ public final class TrainJob {
       from = to;
     }
     return out;
+  }
+
+  /**
+   * Applies AdamW; if the update leaves a parameter NaN or infinite (an overflow the gradient did
+   * not show), undoes it and returns false, so a bad step never reaches the parameters.
+   */
+  private static boolean update(AdamW adam, float[] params, float[] grad, double rate) {
+    float[] before = params.clone();
+    AdamW.State state = adam.state();
+    adam.step(params, grad, rate);
+    for (float p : params) {
+      if (!Float.isFinite(p)) {
+        System.arraycopy(before, 0, params, 0, params.length);
+        adam.restore(state);
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Multiplies {@code v} by {@code s} in place; returns the norm after. */

@@ -165,7 +165,7 @@ public record LactInputs(
   private static void requireFinite(String name, HostTensor t) {
     int i = t.firstNonFinite();
     if (i >= 0) {
-      throw new IllegalArgumentException(
+      throw new NonFiniteException(
           name + ": non-finite value " + t.data()[i] + " at flat index " + i);
     }
   }

@@ -165,7 +165,7 @@ final class ReferenceLactKernel implements LactKernel {
           "dOut: expected shape " + p.out.shapeString() + ", got " + dOut.shapeString());
     }
     if (dOut.firstNonFinite() >= 0) {
-      throw new IllegalArgumentException("dOut: contains a non-finite value");
+      throw new org.lactspark.kernel.NonFiniteException("dOut: contains a non-finite value");
     }
     Grads g = new Grads(in, p.spec.momentum());
     for (int i = 0; i < in.n(); i++) {

@@ -340,7 +340,7 @@ final class Nd4jLactKernel implements LactKernel {
       throw new IllegalArgumentException(name + ": expected rank 3 [b, rows, cols], got " + t.shapeString());
     }
     if (t.firstNonFinite() >= 0) {
-      throw new IllegalArgumentException(name + ": contains a non-finite value");
+      throw new org.lactspark.kernel.NonFiniteException(name + ": contains a non-finite value");
     }
   }
 }

@@ -41,7 +41,7 @@ final class Nd4jPass implements LactForwardPass {
           "dOut: expected shape " + p.out.shapeString() + ", got " + dOut.shapeString());
     }
     if (dOut.firstNonFinite() >= 0) {
-      throw new IllegalArgumentException("dOut: contains a non-finite value");
+      throw new org.lactspark.kernel.NonFiniteException("dOut: contains a non-finite value");
     }
     return p;
   }
