@@ -174,9 +174,6 @@ public final class TrainJob {
           skipped++;
           LOG.warn("step {}: loss {} gradient norm {} (or an update that overflowed): skipped ({} in a row)", step,
               loss, norm, bad);
-          if (bad >= config.maxBadSteps()) {
-            throw new TrainingDivergedException(step, bad);
-          }
         } else {
           bad = 0;
           lastLoss = loss;
@@ -188,6 +185,9 @@ public final class TrainJob {
             secs - r.timing().computeNanos() / 1e9, g.scored() / secs, flopsPerToken * g.scored() / secs / peak);
         log.line(sm.json());
         progress.accept(sm);
+        if (bad >= config.maxBadSteps()) {
+          throw new TrainingDivergedException(step, bad);
+        }
         if (config.validateEvery() > 0 && step % config.validateEvery() == 0 && step < config.steps()) {
           double v = validate(sync, source, manifest, params, step, workers, length, log)[0];
           valSteps.add(step);
