@@ -13,10 +13,10 @@ public final class TrainKeys {
   public static final List<ConfigKey> ALL = List.of(
       ConfigKey.text("dataset", "lact-work/datasets/bundled", "the prepared dataset to train on (any Hadoop URI)"),
       ConfigKey.text("model", "small", "a model preset (tiny, small, 760m, 3b) or the path of a model config JSON"),
-      ConfigKey.text("runDir", "lact-work/runs/default",
+      ConfigKey.text("runDir", "lact-work/runs/small",
           "where checkpoints, metrics.jsonl and the loss plot go (any Hadoop URI)"),
       ConfigKey.intAtLeast("steps", 100, 1, "optimiser steps"),
-      ConfigKey.intAtLeast("batchTokens", 8192, 1,
+      ConfigKey.intAtLeast("batchTokens", 4096, 1,
           "tokens per step (global batch); a multiple of the dataset's sequence length"),
       ConfigKey.intAtLeast("workers", 0, 0, "Spark tasks per step; 0 = Spark's default parallelism"),
       ConfigKey.intAtLeast("microBatch", 1, 1,

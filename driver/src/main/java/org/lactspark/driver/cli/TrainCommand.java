@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
     name = "train",
     mixinStandardHelpOptions = true,
     description = {"Train a model on a prepared dataset (Spark data-parallel; checkpoints, metrics, loss plot).",
-        "Defaults: the small preset on lact-work/datasets/bundled into lact-work/runs/default."})
+        "Defaults: the small preset on lact-work/datasets/bundled into lact-work/runs/small."})
 public final class TrainCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -52,6 +52,9 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--resume", description = "Continue from the newest usable checkpoint in the run directory.")
   boolean resume;
 
+  @Option(names = "--overwrite", description = "Delete the run directory first (a new run in its place).")
+  boolean overwrite;
+
   @Option(names = "--master", defaultValue = "local[*]", paramLabel = "URL",
       description = "Spark master when not run by spark-submit (default: ${DEFAULT-VALUE}).")
   String master;
@@ -69,6 +72,10 @@ public final class TrainCommand implements Callable<Integer> {
       Keys.print(out, TrainKeys.ALL);
       return 0;
     }
+    if (resume && overwrite) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--resume continues a run and --overwrite replaces it:"
+          + " give one");
+    }
     List<String> o = new ArrayList<>(sets);
     add(o, "dataset", dataset);
     add(o, "model", model);
@@ -80,7 +87,7 @@ public final class TrainCommand implements Callable<Integer> {
     try (JavaSparkContext sc = LocalSpark.start("lact train", master)) {
       sc.setLogLevel("WARN");
       long t0 = System.nanoTime();
-      TrainResult r = job.run(sc, resume, m -> progress(err, m, cfg.steps(), t0));
+      TrainResult r = job.run(sc, resume, overwrite, m -> progress(err, m, cfg.steps(), t0));
       if (json) {
         out.printf(Locale.ROOT, "{\"command\":\"train\",\"steps\":%d,\"first_step\":%d,\"train_loss\":%.6f,"
             + "\"validation_loss\":%.6f,\"validation_tokens\":%d,\"skipped_steps\":%d,\"seconds\":%.1f,"

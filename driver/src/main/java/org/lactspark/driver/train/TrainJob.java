@@ -20,6 +20,7 @@ import org.lactspark.data.dataset.ShardSource;
 import org.lactspark.data.hadoop.HadoopShardSource;
 import org.lactspark.driver.checkpoint.Checkpoint;
 import org.lactspark.driver.checkpoint.CheckpointStore;
+import org.lactspark.driver.dist.AveragingRound;
 import org.lactspark.driver.dist.Gradients;
 import org.lactspark.driver.dist.ModelWorker;
 import org.lactspark.driver.dist.Sequences;
@@ -119,9 +120,22 @@ public final class TrainJob {
    * @throws TrainingDivergedException after {@code maxBadSteps} bad steps in a row
    */
   public TrainResult run(JavaSparkContext sc, boolean resume, Consumer<StepMetrics> progress) throws IOException {
+    return run(sc, resume, false, progress);
+  }
+
+  /**
+   * Runs the job; with {@code overwrite} (and not {@code resume}) an existing run directory is
+   * deleted first, once the configuration has passed its checks.
+   */
+  public TrainResult run(JavaSparkContext sc, boolean resume, boolean overwrite, Consumer<StepMetrics> progress)
+      throws IOException {
     long t0 = System.nanoTime();
     Configuration conf = sc.hadoopConfiguration();
     Manifest manifest = checkDataset(conf);
+    if (overwrite && !resume) {
+      org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(config.runDir());
+      dir.getFileSystem(conf).delete(dir, true);
+    }
     int length = manifest.sequenceLength();
     int perStep = config.batchTokens() / length;
     int workers = Math.min(perStep, config.workers() > 0 ? config.workers() : sc.defaultParallelism());
@@ -153,48 +167,42 @@ public final class TrainJob {
         : new TrainData.Position(from.epoch(), new DatasetReader.Cursor(from.shard(), from.record()));
     try (TrainData data = new TrainData(source, "train", pos);
         MetricsLog log = MetricsLog.open(config.runDir(), first, conf)) {
-      for (int step = first + 1; step <= config.steps(); step++) {
+      int averageEvery = config.averageEvery();
+      AveragingRound rounds = new AveragingRound(sc, model, key, config.microBatch(), new AdamWConfig(config.beta1(),
+          config.beta2(), config.eps(), config.weightDecay()), config.clipNorm());
+      for (int step = first; step < config.steps(); ) {
         long s0 = System.nanoTime();
-        List<Sequences> shares = shares(length, data.next(perStep), workers);
-        SyncStep.Result r = sync.run(params, shares, true, "lact train: step " + step + " of " + config.steps());
-        Gradients g = r.sum();
-        double loss = g.meanLoss();
-        float[] grad = g.grad();
-        double norm = grad == null ? Double.NaN : scale(grad, 1.0 / g.scored());
-        double rate = lr.at(step);
-        boolean isBad = !Double.isFinite(loss) || !Double.isFinite(norm);
-        if (!isBad) {
-          if (config.clipNorm() > 0 && norm > config.clipNorm()) {
-            scale(grad, config.clipNorm() / norm);
+        int k = Math.min(averageEvery, config.steps() - step);
+        List<StepMetrics> done = averageEvery == 1
+            ? List.of(syncStep(sync, data, lr, adam, params, step + 1, perStep, workers, length, s0, flopsPerToken, peak))
+            : averagingRound(rounds, data, lr, adam, params, step + 1, k, perStep, workers, length, s0, flopsPerToken,
+                peak);
+        for (StepMetrics sm : done) {
+          if (sm.skipped()) {
+            bad++;
+            skipped++;
+            LOG.warn("step {}: loss {} gradient norm {} (or an update that overflowed): skipped ({} in a row)",
+                sm.step(), sm.loss(), sm.gradNorm(), bad);
+          } else {
+            bad = 0;
+            lastLoss = sm.loss();
+            plotSteps.add(sm.step());
+            plotLoss.add(sm.loss());
           }
-          isBad = !update(adam, params, grad, rate);
+          log.line(sm.json());
+          progress.accept(sm);
+          if (bad >= config.maxBadSteps()) {
+            throw new TrainingDivergedException(sm.step(), bad);
+          }
         }
-        if (isBad) {
-          bad++;
-          skipped++;
-          LOG.warn("step {}: loss {} gradient norm {} (or an update that overflowed): skipped ({} in a row)", step,
-              loss, norm, bad);
-        } else {
-          bad = 0;
-          lastLoss = loss;
-          plotSteps.add(step);
-          plotLoss.add(loss);
-        }
-        double secs = (System.nanoTime() - s0) / 1e9;
-        StepMetrics sm = new StepMetrics(step, loss, rate, norm, isBad, g.scored(), secs, r.timing().computeNanos() / 1e9,
-            secs - r.timing().computeNanos() / 1e9, g.scored() / secs, flopsPerToken * g.scored() / secs / peak);
-        log.line(sm.json());
-        progress.accept(sm);
-        if (bad >= config.maxBadSteps()) {
-          throw new TrainingDivergedException(step, bad);
-        }
-        if (config.validateEvery() > 0 && step % config.validateEvery() == 0 && step < config.steps()) {
+        int before = step;
+        step += k;
+        if (config.validateEvery() > 0 && crossed(before, step, config.validateEvery()) && step < config.steps()) {
           double v = validate(sync, source, manifest, params, step, workers, length, log)[0];
           valSteps.add(step);
           valLoss.add(v);
         }
-        boolean last = step == config.steps();
-        if (last || (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0)) {
+        if (step == config.steps() || (config.checkpointEvery() > 0 && crossed(before, step, config.checkpointEvery()))) {
           TrainData.Position p = data.position();
           AdamW.State st = adam.state();
           lastCheckpoint = store.write(new Checkpoint(step, p.epoch(), p.cursor().shard(), p.cursor().record(),
@@ -212,6 +220,80 @@ public final class TrainJob {
       return new TrainResult(store.location().replaceAll("/checkpoints$", ""), first, config.steps(), lastLoss, v[0],
           (long) v[1], skipped, lastCheckpoint, log.location(), plot, (System.nanoTime() - t0) / 1e9);
     }
+  }
+
+  /** Whether a multiple of {@code every} lies in {@code (from, to]}. */
+  private static boolean crossed(int from, int to, int every) {
+    return to / every > from / every;
+  }
+
+  /** One synchronous step: the workers' gradients summed, clipped, applied with AdamW. */
+  private StepMetrics syncStep(SyncStep sync, TrainData data, LrSchedule lr, AdamW adam, float[] params, int step,
+      int perStep, int workers, int length, long s0, double flopsPerToken, double peak) throws IOException {
+    List<Sequences> shares = shares(length, data.next(perStep), workers);
+    SyncStep.Result r = sync.run(params, shares, true, "lact train: step " + step + " of " + config.steps());
+    Gradients g = r.sum();
+    double loss = g.meanLoss();
+    float[] grad = g.grad();
+    double norm = grad == null ? Double.NaN : Gradients.scale(grad, 1.0 / g.scored());
+    double rate = lr.at(step);
+    boolean isBad = !Double.isFinite(loss) || !Double.isFinite(norm);
+    if (!isBad) {
+      if (config.clipNorm() > 0 && norm > config.clipNorm()) {
+        Gradients.scale(grad, config.clipNorm() / norm);
+      }
+      isBad = !update(adam, params, grad, rate);
+    }
+    double secs = (System.nanoTime() - s0) / 1e9;
+    double compute = r.timing().computeNanos() / 1e9;
+    return new StepMetrics(step, loss, rate, norm, isBad, g.scored(), secs, compute, secs - compute,
+        g.scored() / secs, flopsPerToken * g.scored() / secs / peak);
+  }
+
+  /**
+   * {@code k} steps of parameter averaging: every worker takes them locally from the current
+   * parameters and moments; the averages replace them (unless they are not finite).
+   */
+  private List<StepMetrics> averagingRound(AveragingRound rounds, TrainData data, LrSchedule lr, AdamW adam,
+      float[] params, int firstStep, int k, int perStep, int workers, int length, long s0, double flopsPerToken,
+      double peak) throws IOException {
+    List<List<Sequences>> byWorker = new ArrayList<>();
+    for (int w = 0; w < workers; w++) {
+      byWorker.add(new ArrayList<>());
+    }
+    double[] rates = new double[k];
+    for (int i = 0; i < k; i++) {
+      List<Sequences> shares = shares(length, data.next(perStep), workers);
+      for (int w = 0; w < workers; w++) {
+        byWorker.get(w).add(shares.get(w));
+      }
+      rates[i] = lr.at(firstStep + i);
+    }
+    AdamW.State before = adam.state();
+    AveragingRound.Outcome o = rounds.run(params, before, byWorker, rates,
+        "lact train: steps " + firstStep + "-" + (firstStep + k - 1) + " of " + config.steps() + " (averaging)");
+    boolean finite = true;
+    for (float p : o.params()) {
+      if (!Float.isFinite(p)) {
+        finite = false;
+        break;
+      }
+    }
+    if (finite) {
+      System.arraycopy(o.params(), 0, params, 0, params.length);
+      adam.restore(new AdamW.State(o.m(), o.v(), before.steps() + k));
+    }
+    double secs = (System.nanoTime() - s0) / 1e9 / k;
+    double compute = o.computeNanos() / 1e9 / k;
+    List<StepMetrics> out = new ArrayList<>();
+    for (int i = 0; i < k; i++) {
+      double loss = o.scored()[i] == 0 ? Double.NaN : o.lossSum()[i] / o.scored()[i];
+      double norm = o.normSum()[i] / o.workers();
+      boolean isBad = !finite || !Double.isFinite(loss) || !Double.isFinite(norm);
+      out.add(new StepMetrics(firstStep + i, loss, rates[i], norm, isBad, o.scored()[i], secs, compute,
+          secs - compute, o.scored()[i] / secs, flopsPerToken * o.scored()[i] / secs / peak));
+    }
+    return out;
   }
 
   /** The checkpoint to start from: the newest usable one when resuming; none for a fresh run. */
@@ -278,16 +360,6 @@ public final class TrainJob {
       }
     }
     return true;
-  }
-
-  /** Multiplies {@code v} by {@code s} in place; returns the norm after. */
-  private static double scale(float[] v, double s) {
-    double sum = 0;
-    for (int i = 0; i < v.length; i++) {
-      v[i] = (float) (v[i] * s);
-      sum += (double) v[i] * v[i];
-    }
-    return Math.sqrt(sum);
   }
 
   /** The mean validation loss and its tokens, logged; NaN without a validation split. */

@@ -105,6 +105,21 @@ class TrainJobTest {
   }
 
   @Test
+  void parameterAveragingWithOneWorkerIsSynchronousTrainingAndWithTwoStillLearns() throws IOException {
+    List<Double> sync = new ArrayList<>();
+    List<Double> avg = new ArrayList<>();
+    train(config("sync1", "workers=1"), false, sync);
+    train(config("avg1", "workers=1", "averageEvery=3"), false, avg);
+    assertEquals(sync, avg, "one worker: K local steps are the global steps");
+    assertArrayEquals(newest("sync1").params(), newest("avg1").params());
+    List<Double> two = new ArrayList<>();
+    TrainResult r = train(config("avg2", "workers=2", "averageEvery=2", "steps=6"), false, two);
+    assertEquals(6, two.size());
+    assertTrue(two.get(5) < two.get(0) - 0.2, "averaged workers learn: " + two);
+    assertTrue(Double.isFinite(r.validationLoss()));
+  }
+
+  @Test
   void aResumedRunEndsWhereAnUninterruptedOneDoes() throws IOException {
     List<Double> full = new ArrayList<>();
     train(config("full"), false, full);

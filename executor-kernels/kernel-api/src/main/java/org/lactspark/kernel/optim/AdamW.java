@@ -115,5 +115,5 @@ public final class AdamW {
    * @param v second moments
    * @param steps steps taken
    */
-  public record State(float[] m, float[] v, long steps) {}
+  public record State(float[] m, float[] v, long steps) implements java.io.Serializable {}
 }

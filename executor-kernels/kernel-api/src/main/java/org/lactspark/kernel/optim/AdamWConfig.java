@@ -8,7 +8,7 @@ package org.lactspark.kernel.optim;
  * @param eps added to the root of the second moment, > 0 (the paper's recipe uses 1e-15)
  * @param weightDecay decoupled weight decay per unit learning rate, >= 0
  */
-public record AdamWConfig(double beta1, double beta2, double eps, double weightDecay) {
+public record AdamWConfig(double beta1, double beta2, double eps, double weightDecay) implements java.io.Serializable {
 
   /**
    * The defaults: eps 1e-15 as the language-model recipe (lact-spec 1.12, which gives no betas or

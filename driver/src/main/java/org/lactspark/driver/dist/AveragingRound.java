@@ -1,0 +1,185 @@
+package org.lactspark.driver.dist;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.Function2;
+import org.apache.spark.broadcast.Broadcast;
+import org.lactspark.conf.ModelConfig;
+import org.lactspark.kernel.optim.AdamW;
+import org.lactspark.kernel.optim.AdamWConfig;
+import org.lactspark.kernel.params.LactModelLayout;
+import scala.Tuple2;
+
+/**
+ * Parameter averaging every K steps (averageEvery = K): each task starts from the broadcast
+ * parameters and optimiser moments, takes K local AdamW steps on its own shares, and returns its
+ * parameters and moments; the driver averages them (in task order). Communication happens once per
+ * K steps instead of every step, at the price of workers drifting apart in between. With one
+ * worker it is exactly synchronous training.
+ */
+public final class AveragingRound {
+  /** Local parameter versions on executors: negative, apart from the driver's positive ones. */
+  private static final AtomicLong LOCAL_VERSIONS = new AtomicLong();
+
+  private final JavaSparkContext sc;
+  private final ModelConfig model;
+  private final String modelKey;
+  private final int microBatch;
+  private final AdamWConfig adam;
+  private final double clipNorm;
+
+  /** A round runner for {@code model}; see {@link SyncStep} for the key and micro-batches. */
+  public AveragingRound(JavaSparkContext sc, ModelConfig model, String modelKey, int microBatch, AdamWConfig adam,
+      double clipNorm) {
+    this.sc = sc;
+    this.model = model;
+    this.modelKey = modelKey;
+    this.microBatch = microBatch;
+    this.adam = adam;
+    this.clipNorm = clipNorm;
+  }
+
+  /**
+   * A worker's (or, added up, all workers') result of a round.
+   *
+   * @param params parameters after the local steps (summed over workers until {@link #mean})
+   * @param m first moments
+   * @param v second moments
+   * @param lossSum per local step, the summed token loss
+   * @param scored per local step, the tokens scored
+   * @param normSum per local step, the sum of the workers' gradient norms
+   * @param workers workers added
+   * @param computeNanos the slowest worker's compute time
+   */
+  public record Outcome(float[] params, float[] m, float[] v, double[] lossSum, long[] scored, double[] normSum,
+      int workers, long computeNanos) implements Serializable {
+    Outcome plus(Outcome o) {
+      double[] l = lossSum.clone();
+      long[] s = scored.clone();
+      double[] n = normSum.clone();
+      for (int k = 0; k < l.length; k++) {
+        l[k] += o.lossSum[k];
+        s[k] += o.scored[k];
+        n[k] += o.normSum[k];
+      }
+      return new Outcome(add(params, o.params), add(m, o.m), add(v, o.v), l, s, n, workers + o.workers,
+          Math.max(computeNanos, o.computeNanos));
+    }
+
+    private static float[] add(float[] a, float[] b) {
+      float[] c = a.clone();
+      for (int i = 0; i < c.length; i++) {
+        c[i] += b[i];
+      }
+      return c;
+    }
+
+    /** The workers' average (parameters and moments divided by the number of workers). */
+    public Outcome mean() {
+      return new Outcome(div(params), div(m), div(v), lossSum, scored, normSum, workers, computeNanos);
+    }
+
+    private float[] div(float[] a) {
+      float[] c = new float[a.length];
+      for (int i = 0; i < c.length; i++) {
+        c[i] = a[i] / workers;
+      }
+      return c;
+    }
+  }
+
+  /**
+   * Runs one round: {@code shares.get(w).get(k)} is worker w's share of local step k, {@code lrs[k]}
+   * that step's learning rate.
+   */
+  public Outcome run(float[] params, AdamW.State state, List<List<Sequences>> shares, double[] lrs,
+      String description) {
+    Broadcast<float[]> p = sc.broadcast(params);
+    Broadcast<AdamW.State> s = sc.broadcast(state);
+    sc.setJobDescription(description);
+    try {
+      List<Tuple2<Integer, Outcome>> parts = new ArrayList<>(sc.parallelize(shares, shares.size())
+          .mapPartitionsWithIndex(new Local(model, modelKey, microBatch, adam, clipNorm, p, s, lrs), true).collect());
+      parts.sort(Comparator.comparing(Tuple2::_1));
+      Outcome sum = null;
+      for (Tuple2<Integer, Outcome> t : parts) {
+        sum = sum == null ? t._2() : sum.plus(t._2());
+      }
+      return sum.mean();
+    } finally {
+      p.destroy(false);
+      s.destroy(false);
+    }
+  }
+
+  /** The task: K local steps on a lent worker. */
+  private static final class Local implements Function2<Integer, Iterator<List<Sequences>>,
+      Iterator<Tuple2<Integer, Outcome>>>, Serializable {
+    private static final long serialVersionUID = 1L;
+    private final ModelConfig model;
+    private final String key;
+    private final int microBatch;
+    private final AdamWConfig adam;
+    private final double clipNorm;
+    private final Broadcast<float[]> params;
+    private final Broadcast<AdamW.State> state;
+    private final double[] lrs;
+
+    Local(ModelConfig model, String key, int microBatch, AdamWConfig adam, double clipNorm, Broadcast<float[]> params,
+        Broadcast<AdamW.State> state, double[] lrs) {
+      this.model = model;
+      this.key = key;
+      this.microBatch = microBatch;
+      this.adam = adam;
+      this.clipNorm = clipNorm;
+      this.params = params;
+      this.state = state;
+      this.lrs = lrs;
+    }
+
+    @Override
+    public Iterator<Tuple2<Integer, Outcome>> call(Integer part, Iterator<List<Sequences>> in) {
+      List<Tuple2<Integer, Outcome>> out = new ArrayList<>();
+      while (in.hasNext()) {
+        List<Sequences> steps = in.next();
+        out.add(new Tuple2<>(part, Workers.with(key, () -> new ModelWorker(model), w -> localSteps(w, steps))));
+      }
+      return out.iterator();
+    }
+
+    private Outcome localSteps(ModelWorker w, List<Sequences> steps) {
+      long t0 = System.nanoTime();
+      float[] p = params.value().clone();
+      AdamW opt = AdamW.forLayout(adam, LactModelLayout.of(model));
+      opt.restore(state.value());
+      int k = steps.size();
+      double[] loss = new double[k];
+      long[] scored = new long[k];
+      double[] norms = new double[k];
+      for (int i = 0; i < k; i++) {
+        w.setParams(-LOCAL_VERSIONS.incrementAndGet(), p);
+        Gradients g = w.gradients(steps.get(i), microBatch);
+        loss[i] = g.lossSum();
+        scored[i] = g.scored();
+        if (g.grad() == null || !Double.isFinite(g.lossSum())) {
+          norms[i] = Double.NaN;
+          continue;
+        }
+        float[] grad = g.grad();
+        double norm = Gradients.scale(grad, 1.0 / g.scored());
+        norms[i] = norm;
+        if (clipNorm > 0 && norm > clipNorm) {
+          Gradients.scale(grad, clipNorm / norm);
+        }
+        opt.step(p, grad, lrs[i]);
+      }
+      AdamW.State st = opt.state();
+      return new Outcome(p, st.m(), st.v(), loss, scored, norms, 1, System.nanoTime() - t0);
+    }
+  }
+}
