@@ -129,6 +129,20 @@ class LauncherIT {
     assertEquals("byte", manifest.get("tokenizer").get("name").asText());
     assertEquals(j.get("tokens").asLong(), manifest.get("counts").get("tokens").asLong());
 
+    Result train = lact("train", "--json", "--model", "tiny", "--model-set", "contextLength=2048", "--steps", "2",
+        "--set", "batchTokens=2048", "--set", "warmupSteps=1", "--set", "validationSequences=2", "--run-dir", "run");
+    assertEquals(0, train.status(), train.out() + train.err());
+    JsonNode t = new ObjectMapper().readTree(train.lastLine());
+    assertTrue(Double.isFinite(t.get("validation_loss").asDouble()) && t.get("validation_loss").asDouble() > 0,
+        train.lastLine());
+    assertTrue(Files.exists(elsewhere.resolve("run/checkpoints/step-00000002/checkpoint.json")));
+    assertTrue(Files.size(elsewhere.resolve("run/loss.png")) > 1000);
+    assertTrue(train.err().contains("step 2/2"), train.err());
+    Result more = lact("train", "--model", "tiny", "--model-set", "contextLength=2048", "--steps", "3", "--set",
+        "batchTokens=2048", "--set", "warmupSteps=1", "--run-dir", "run");
+    assertEquals(2, more.status(), more.out() + more.err());
+    assertTrue(more.err().contains("warmupSteps") || more.err().contains("--resume"), more.err());
+
     Result again = lact("prepare");
     assertEquals(2, again.status(), again.out() + again.err());
     assertTrue(again.err().contains("already holds a dataset") && again.err().contains("--overwrite"), again.err());
