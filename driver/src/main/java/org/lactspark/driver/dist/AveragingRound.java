@@ -147,7 +147,8 @@ public final class AveragingRound {
       List<Tuple2<Integer, Outcome>> out = new ArrayList<>();
       while (in.hasNext()) {
         List<Sequences> steps = in.next();
-        out.add(new Tuple2<>(part, Workers.with(key, () -> new ModelWorker(model), w -> localSteps(w, steps))));
+        out.add(new Tuple2<>(part, Workers.with(key + GpuBinding.bindCurrentTask(), () -> new ModelWorker(model),
+            w -> localSteps(w, steps))));
       }
       return out.iterator();
     }

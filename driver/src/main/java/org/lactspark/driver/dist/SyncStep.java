@@ -101,7 +101,7 @@ public final class SyncStep {
       List<Tuple2<Integer, Gradients>> out = new ArrayList<>();
       while (shares.hasNext()) {
         Sequences s = shares.next();
-        Gradients g = Workers.with(key, () -> new ModelWorker(model), w -> {
+        Gradients g = Workers.with(key + GpuBinding.bindCurrentTask(), () -> new ModelWorker(model), w -> {
           w.setParams(version, params.value());
           return train ? w.gradients(s, microBatch) : w.loss(s, microBatch);
         });
