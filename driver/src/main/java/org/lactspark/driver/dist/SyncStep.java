@@ -51,8 +51,22 @@ public final class SyncStep {
    */
   private static final java.util.concurrent.atomic.AtomicLong VERSIONS = new java.util.concurrent.atomic.AtomicLong();
 
+  /** What a task computes from its share and the broadcast parameters. */
+  public interface Work extends Serializable {
+    /** The result of one share at {@code params} (version {@code version}). */
+    Gradients apply(Sequences share, float[] params, long version);
+  }
+
   /** Computes gradients ({@code train}) or losses only on {@code shares} (one task each) at {@code params}. */
   public Result run(float[] params, List<Sequences> shares, boolean train, String description) {
+    return run(new ModelWork(model, modelKey, microBatch, train), params, shares, description);
+  }
+
+  /**
+   * The same pass with any {@code work}: broadcast, one task per share, results added in task
+   * order (the communication benchmark runs it with work that computes nothing).
+   */
+  public Result run(Work work, float[] params, List<Sequences> shares, String description) {
     long version = VERSIONS.incrementAndGet();
     long t0 = System.nanoTime();
     Broadcast<float[]> b = sc.broadcast(params);
@@ -61,7 +75,7 @@ public final class SyncStep {
     List<Tuple2<Integer, Gradients>> parts;
     try {
       parts = sc.parallelize(shares, shares.size())
-          .mapPartitionsWithIndex(new Compute(model, modelKey, microBatch, b, version, train), true)
+          .mapPartitionsWithIndex(new Compute(work, b, version), true)
           .collect();
     } finally {
       b.destroy(false);
@@ -76,36 +90,36 @@ public final class SyncStep {
     return new Result(sum, new Timing(wall, t1 - t0, sum == null ? 0 : sum.computeNanos()));
   }
 
-  /** The task: one share on a lent worker. */
+  /** The model's work: gradients or losses on an executor-resident model. */
+  private record ModelWork(ModelConfig model, String key, int microBatch, boolean train) implements Work {
+    @Override
+    public Gradients apply(Sequences s, float[] params, long version) {
+      return Workers.with(key + GpuBinding.bindCurrentTask(), () -> new ModelWorker(model), w -> {
+        w.setParams(version, params);
+        return train ? w.gradients(s, microBatch) : w.loss(s, microBatch);
+      });
+    }
+  }
+
+  /** The task: one share. */
   private static final class Compute implements Function2<Integer, Iterator<Sequences>,
       Iterator<Tuple2<Integer, Gradients>>>, Serializable {
     private static final long serialVersionUID = 1L;
-    private final ModelConfig model;
-    private final String key;
-    private final int microBatch;
+    private final Work work;
     private final Broadcast<float[]> params;
     private final long version;
-    private final boolean train;
 
-    Compute(ModelConfig model, String key, int microBatch, Broadcast<float[]> params, long version, boolean train) {
-      this.model = model;
-      this.key = key;
-      this.microBatch = microBatch;
+    Compute(Work work, Broadcast<float[]> params, long version) {
+      this.work = work;
       this.params = params;
       this.version = version;
-      this.train = train;
     }
 
     @Override
     public Iterator<Tuple2<Integer, Gradients>> call(Integer part, Iterator<Sequences> shares) {
       List<Tuple2<Integer, Gradients>> out = new ArrayList<>();
       while (shares.hasNext()) {
-        Sequences s = shares.next();
-        Gradients g = Workers.with(key + GpuBinding.bindCurrentTask(), () -> new ModelWorker(model), w -> {
-          w.setParams(version, params.value());
-          return train ? w.gradients(s, microBatch) : w.loss(s, microBatch);
-        });
-        out.add(new Tuple2<>(part, g));
+        out.add(new Tuple2<>(part, work.apply(shares.next(), params.value(), version)));
       }
       return out.iterator();
     }
