@@ -83,6 +83,7 @@ public final class CommBench implements Callable<Integer> {
         out.printf(Locale.ROOT, "{\"bench\":\"comm\",\"master\":\"%s\",\"params\":%d,\"workers\":%d,"
             + "\"average_every\":%d,\"seconds_per_step\":%.4f,\"mb_per_step\":%.1f}%n", master, n, workers, k, perStep,
             (k == 1 ? 1 : 3.0 / k) * (workers + 1) * 4.0 * n / 1e6);
+        // sent: the broadcast to every worker and each worker's vector once through the shuffle
       }
       out.flush();
     }
@@ -91,10 +92,10 @@ public final class CommBench implements Callable<Integer> {
 
   /** The median seconds of a pass, after one untimed pass. */
   private double time(SyncStep sync, SyncStep.Work work, float[] vector, List<Sequences> shares) {
-    sync.run(work, vector, shares, "lact bench comm: warm-up");
+    sync.run(work, vector, shares, vector.length, "lact bench comm: warm-up");
     double[] t = new double[steps];
     for (int i = 0; i < steps; i++) {
-      t[i] = sync.run(work, vector, shares, "lact bench comm").timing().wallNanos() / 1e9;
+      t[i] = sync.run(work, vector, shares, vector.length, "lact bench comm").timing().wallNanos() / 1e9;
     }
     Arrays.sort(t);
     return t[steps / 2];

@@ -2,7 +2,6 @@ package org.lactspark.driver.dist;
 
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -18,7 +17,8 @@ import scala.Tuple2;
 /**
  * Parameter averaging every K steps (averageEvery = K): each task starts from the broadcast
  * parameters and optimiser moments, takes K local AdamW steps on its own shares, and returns its
- * parameters and moments; the driver averages them (in task order). Communication happens once per
+ * parameters and moments, which are added chunk by chunk in task order ({@link ChunkedSum}) and
+ * divided by the number of workers. Communication happens once per
  * K steps instead of every step, at the price of workers drifting apart in between. With one
  * worker it is exactly synchronous training.
  */
@@ -58,7 +58,8 @@ public final class AveragingRound {
    */
   public record Outcome(float[] params, float[] m, float[] v, double[] lossSum, long[] scored, double[] normSum,
       int workers, long computeNanos) implements Serializable {
-    Outcome plus(Outcome o) {
+    /** The statistics of two workers added (vectors travel apart, through {@link ChunkedSum}). */
+    Outcome plusStats(Outcome o) {
       double[] l = lossSum.clone();
       long[] s = scored.clone();
       double[] n = normSum.clone();
@@ -67,21 +68,12 @@ public final class AveragingRound {
         s[k] += o.scored[k];
         n[k] += o.normSum[k];
       }
-      return new Outcome(add(params, o.params), add(m, o.m), add(v, o.v), l, s, n, workers + o.workers,
-          Math.max(computeNanos, o.computeNanos));
+      return new Outcome(null, null, null, l, s, n, workers + o.workers, Math.max(computeNanos, o.computeNanos));
     }
 
-    private static float[] add(float[] a, float[] b) {
-      float[] c = a.clone();
-      for (int i = 0; i < c.length; i++) {
-        c[i] += b[i];
-      }
-      return c;
-    }
-
-    /** The workers' average (parameters and moments divided by the number of workers). */
-    public Outcome mean() {
-      return new Outcome(div(params), div(m), div(v), lossSum, scored, normSum, workers, computeNanos);
+    /** These statistics with the workers' mean parameters and moments, from their sums. */
+    Outcome withMeans(float[] sumParams, float[] sumM, float[] sumV) {
+      return new Outcome(div(sumParams), div(sumM), div(sumV), lossSum, scored, normSum, workers, computeNanos);
     }
 
     private float[] div(float[] a) {
@@ -103,14 +95,14 @@ public final class AveragingRound {
     Broadcast<AdamW.State> s = sc.broadcast(state);
     sc.setJobDescription(description);
     try {
-      List<Tuple2<Integer, Outcome>> parts = new ArrayList<>(sc.parallelize(shares, shares.size())
-          .mapPartitionsWithIndex(new Local(model, modelKey, microBatch, adam, clipNorm, p, s, lrs), true).collect());
-      parts.sort(Comparator.comparing(Tuple2::_1));
+      ChunkedSum.Result<Outcome> r = ChunkedSum.reduce(sc.parallelize(shares, shares.size())
+          .mapPartitionsWithIndex(new Local(model, modelKey, microBatch, adam, clipNorm, p, s, lrs), true),
+          shares.size(), 3, params.length);
       Outcome sum = null;
-      for (Tuple2<Integer, Outcome> t : parts) {
-        sum = sum == null ? t._2() : sum.plus(t._2());
+      for (Outcome o : r.stats()) {
+        sum = sum == null ? o : sum.plusStats(o);
       }
-      return sum.mean();
+      return sum.withMeans(r.sums()[0], r.sums()[1], r.sums()[2]);
     } finally {
       p.destroy(false);
       s.destroy(false);
@@ -119,7 +111,7 @@ public final class AveragingRound {
 
   /** The task: K local steps on a lent worker. */
   private static final class Local implements Function2<Integer, Iterator<List<Sequences>>,
-      Iterator<Tuple2<Integer, Outcome>>>, Serializable {
+      Iterator<Tuple2<Integer, Tuple2<Integer, Object>>>>, Serializable {
     private static final long serialVersionUID = 1L;
     private final ModelConfig model;
     private final String key;
@@ -143,12 +135,14 @@ public final class AveragingRound {
     }
 
     @Override
-    public Iterator<Tuple2<Integer, Outcome>> call(Integer part, Iterator<List<Sequences>> in) {
-      List<Tuple2<Integer, Outcome>> out = new ArrayList<>();
+    public Iterator<Tuple2<Integer, Tuple2<Integer, Object>>> call(Integer part, Iterator<List<Sequences>> in) {
+      List<Tuple2<Integer, Tuple2<Integer, Object>>> out = new ArrayList<>();
       while (in.hasNext()) {
         List<Sequences> steps = in.next();
-        out.add(new Tuple2<>(part, Workers.with(key + GpuBinding.bindCurrentTask(), () -> new ModelWorker(model),
-            w -> localSteps(w, steps))));
+        Outcome o = Workers.with(key + GpuBinding.bindCurrentTask(), () -> new ModelWorker(model),
+            w -> localSteps(w, steps));
+        Outcome stats = new Outcome(null, null, null, o.lossSum(), o.scored(), o.normSum(), 1, o.computeNanos());
+        out.addAll(ChunkedSum.records(part, stats, o.params().length, o.params(), o.m(), o.v()));
       }
       return out.iterator();
     }

@@ -12,8 +12,13 @@ import java.io.Serializable;
  * @param sequences sequences processed
  * @param computeNanos time spent computing (the slowest worker's, once added)
  */
-public record Gradients(float[] grad, double lossSum, long scored, long sequences, long computeNanos)
+public record Gradients(float[] grad, double lossSum, long scored, long sequences, long computeNanos, boolean sent)
     implements Serializable {
+
+  /** A result; {@code sent} is whether a vector was computed (true exactly when {@code grad} is given). */
+  public Gradients(float[] grad, double lossSum, long scored, long sequences, long computeNanos) {
+    this(grad, lossSum, scored, sequences, computeNanos, grad != null);
+  }
 
   /** The sum of two results; compute time is the larger (workers run side by side). */
   public Gradients plus(Gradients o) {
@@ -28,7 +33,17 @@ public record Gradients(float[] grad, double lossSum, long scored, long sequence
       loss = Double.NaN; // one worker met a non-finite value: the whole step is bad
     }
     return new Gradients(g, loss, scored + o.scored, sequences + o.sequences,
-        Math.max(computeNanos, o.computeNanos));
+        Math.max(computeNanos, o.computeNanos), sent || o.sent);
+  }
+
+  /** These statistics without the vector, remembering whether there was one (it travels apart). */
+  Gradients withoutVector() {
+    return new Gradients(null, lossSum, scored, sequences, computeNanos, grad != null);
+  }
+
+  /** Whether the task that made this computed a vector (false: loss only, or it failed). */
+  boolean sentVector() {
+    return sent;
   }
 
   /** The mean token loss. */

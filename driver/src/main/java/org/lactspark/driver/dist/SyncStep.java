@@ -2,7 +2,6 @@ package org.lactspark.driver.dist;
 
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -59,32 +58,37 @@ public final class SyncStep {
 
   /** Computes gradients ({@code train}) or losses only on {@code shares} (one task each) at {@code params}. */
   public Result run(float[] params, List<Sequences> shares, boolean train, String description) {
-    return run(new ModelWork(model, modelKey, microBatch, train), params, shares, description);
+    return run(new ModelWork(model, modelKey, microBatch, train), params, shares, params.length, description);
   }
 
   /**
-   * The same pass with any {@code work}: broadcast, one task per share, results added in task
-   * order (the communication benchmark runs it with work that computes nothing).
+   * The same pass with any {@code work} whose vectors have length {@code n}: broadcast, one task
+   * per share, vectors added chunk by chunk in task order ({@link ChunkedSum}). The communication
+   * benchmark runs it with work that computes nothing.
    */
-  public Result run(Work work, float[] params, List<Sequences> shares, String description) {
+  public Result run(Work work, float[] params, List<Sequences> shares, long n, String description) {
     long version = VERSIONS.incrementAndGet();
     long t0 = System.nanoTime();
     Broadcast<float[]> b = sc.broadcast(params);
     long t1 = System.nanoTime();
     sc.setJobDescription(description);
-    List<Tuple2<Integer, Gradients>> parts;
+    ChunkedSum.Result<Gradients> r;
     try {
-      parts = sc.parallelize(shares, shares.size())
-          .mapPartitionsWithIndex(new Compute(work, b, version), true)
-          .collect();
+      r = ChunkedSum.reduce(sc.parallelize(shares, shares.size())
+          .mapPartitionsWithIndex(new Compute(work, b, version, n), true), shares.size(), 1, n);
     } finally {
       b.destroy(false);
     }
-    List<Tuple2<Integer, Gradients>> sorted = new ArrayList<>(parts);
-    sorted.sort(Comparator.comparing(Tuple2::_1));
     Gradients sum = null;
-    for (Tuple2<Integer, Gradients> t : sorted) {
-      sum = sum == null ? t._2() : sum.plus(t._2());
+    for (Gradients g : r.stats()) {
+      sum = sum == null ? g : sum.plus(g);
+    }
+    boolean vectorsSent = r.stats().stream().anyMatch(Gradients::sentVector);
+    if (vectorsSent && r.sums()[0] == null) {
+      // some worker met a non-finite value and sent no gradient: the step is bad
+      sum = new Gradients(null, Double.NaN, sum.scored(), sum.sequences(), sum.computeNanos());
+    } else if (vectorsSent) {
+      sum = new Gradients(r.sums()[0], sum.lossSum(), sum.scored(), sum.sequences(), sum.computeNanos());
     }
     long wall = System.nanoTime() - t0;
     return new Result(sum, new Timing(wall, t1 - t0, sum == null ? 0 : sum.computeNanos()));
@@ -101,25 +105,28 @@ public final class SyncStep {
     }
   }
 
-  /** The task: one share. */
+  /** The task: one share; its statistics and its vector cut into chunks. */
   private static final class Compute implements Function2<Integer, Iterator<Sequences>,
-      Iterator<Tuple2<Integer, Gradients>>>, Serializable {
+      Iterator<Tuple2<Integer, Tuple2<Integer, Object>>>>, Serializable {
     private static final long serialVersionUID = 1L;
     private final Work work;
     private final Broadcast<float[]> params;
     private final long version;
+    private final long n;
 
-    Compute(Work work, Broadcast<float[]> params, long version) {
+    Compute(Work work, Broadcast<float[]> params, long version, long n) {
       this.work = work;
       this.params = params;
       this.version = version;
+      this.n = n;
     }
 
     @Override
-    public Iterator<Tuple2<Integer, Gradients>> call(Integer part, Iterator<Sequences> shares) {
-      List<Tuple2<Integer, Gradients>> out = new ArrayList<>();
+    public Iterator<Tuple2<Integer, Tuple2<Integer, Object>>> call(Integer part, Iterator<Sequences> shares) {
+      List<Tuple2<Integer, Tuple2<Integer, Object>>> out = new ArrayList<>();
       while (shares.hasNext()) {
-        out.add(new Tuple2<>(part, work.apply(shares.next(), params.value(), version)));
+        Gradients g = work.apply(shares.next(), params.value(), version);
+        out.addAll(ChunkedSum.records(part, g.withoutVector(), n, g.grad()));
       }
       return out.iterator();
     }

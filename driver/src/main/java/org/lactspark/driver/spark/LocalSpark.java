@@ -21,6 +21,9 @@ public final class LocalSpark {
     // compact encodings of the prepare job's shuffled records (PrepareKryo); the other jobs gain too
     conf.setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
     conf.setIfMissing("spark.kryo.registrator", "org.lactspark.data.prepare.PrepareKryo");
+    // the train job collects the summed parameter-sized vectors (N floats: 3.2 GB for the 760m
+    // preset); Spark's default cap on collected results is 1 GB
+    conf.setIfMissing("spark.driver.maxResultSize", "0");
     if (conf.get("spark.master").startsWith("local")) {
       conf.setIfMissing("spark.driver.host", "127.0.0.1");
       conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
