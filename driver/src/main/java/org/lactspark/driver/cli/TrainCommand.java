@@ -83,6 +83,7 @@ public final class TrainCommand implements Callable<Integer> {
     add(o, "steps", steps);
     TrainConfig cfg = TrainConfigLoader.load(config, o);
     TrainJob job = new TrainJob(cfg, modelSets);
+    job.check(new org.apache.hadoop.conf.Configuration()); // every configuration error before Spark starts
     PrintWriter err = spec.commandLine().getErr();
     try (JavaSparkContext sc = LocalSpark.start("lact train", master)) {
       sc.setLogLevel("WARN");

@@ -82,6 +82,16 @@ public final class TrainJob {
     return model;
   }
 
+  /**
+   * Checks the dataset against the model and the batch without Spark (the command calls it before
+   * it starts Spark; {@link #run} calls it again).
+   *
+   * @throws ConfigException naming the key that does not fit
+   */
+  public void check(Configuration conf) throws IOException {
+    checkDataset(conf);
+  }
+
   /** A dataset's manifest, checked against the model and the batch. */
   private Manifest checkDataset(Configuration conf) throws IOException {
     String where = config.sources().getOrDefault("dataset", "configuration");
