@@ -55,9 +55,9 @@ public final class CommBench implements Callable<Integer> {
   /** Tasks return a vector of the parameters' size and compute nothing. */
   private record Echo(int size, int vectors) implements SyncStep.Work {
     @Override
-    public Gradients apply(Sequences share, float[] p, long version) {
+    public Gradients apply(Sequences share, float[][] p, long version) {
       float[] g = new float[size * vectors];
-      g[0] = p[0];
+      g[0] = p[0][0];
       return new Gradients(g, 0, 1, share.count(), 0);
     }
   }

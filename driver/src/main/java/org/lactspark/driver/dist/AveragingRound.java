@@ -91,12 +91,13 @@ public final class AveragingRound {
    */
   public Outcome run(float[] params, AdamW.State state, List<List<Sequences>> shares, double[] lrs,
       String description) {
-    Broadcast<float[]> p = sc.broadcast(params);
-    Broadcast<AdamW.State> s = sc.broadcast(state);
+    Broadcast<float[][]> p = sc.broadcast(ChunkedSum.split(params));
+    Broadcast<float[][][]> s = sc.broadcast(new float[][][] {ChunkedSum.split(state.m()), ChunkedSum.split(state.v())});
+    long steps = state.steps();
     sc.setJobDescription(description);
     try {
       ChunkedSum.Result<Outcome> r = ChunkedSum.reduce(sc.parallelize(shares, shares.size())
-          .mapPartitionsWithIndex(new Local(model, modelKey, microBatch, adam, clipNorm, p, s, lrs), true),
+          .mapPartitionsWithIndex(new Local(model, modelKey, microBatch, adam, clipNorm, p, s, steps, lrs), true),
           shares.size(), 3, params.length);
       Outcome sum = null;
       for (Outcome o : r.stats()) {
@@ -118,19 +119,21 @@ public final class AveragingRound {
     private final int microBatch;
     private final AdamWConfig adam;
     private final double clipNorm;
-    private final Broadcast<float[]> params;
-    private final Broadcast<AdamW.State> state;
+    private final Broadcast<float[][]> params;
+    private final Broadcast<float[][][]> moments;
+    private final long optimizerSteps;
     private final double[] lrs;
 
-    Local(ModelConfig model, String key, int microBatch, AdamWConfig adam, double clipNorm, Broadcast<float[]> params,
-        Broadcast<AdamW.State> state, double[] lrs) {
+    Local(ModelConfig model, String key, int microBatch, AdamWConfig adam, double clipNorm, Broadcast<float[][]> params,
+        Broadcast<float[][][]> moments, long optimizerSteps, double[] lrs) {
       this.model = model;
       this.key = key;
       this.microBatch = microBatch;
       this.adam = adam;
       this.clipNorm = clipNorm;
       this.params = params;
-      this.state = state;
+      this.moments = moments;
+      this.optimizerSteps = optimizerSteps;
       this.lrs = lrs;
     }
 
@@ -149,9 +152,10 @@ public final class AveragingRound {
 
     private Outcome localSteps(ModelWorker w, List<Sequences> steps) {
       long t0 = System.nanoTime();
-      float[] p = params.value().clone();
+      float[] p = ChunkedSum.join(params.value());
       AdamW opt = AdamW.forLayout(adam, LactModelLayout.of(model));
-      opt.restore(state.value());
+      opt.restore(new AdamW.State(ChunkedSum.join(moments.value()[0]), ChunkedSum.join(moments.value()[1]),
+          optimizerSteps));
       int k = steps.size();
       double[] loss = new double[k];
       long[] scored = new long[k];

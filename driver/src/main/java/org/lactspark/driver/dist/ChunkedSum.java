@@ -24,6 +24,34 @@ public final class ChunkedSum {
 
   private ChunkedSum() {}
 
+  /**
+   * A vector as chunks of at most {@link #CHUNK} floats, for broadcasting: one array of 3.2 GB (the
+   * 760m preset) is past what a serialiser writes in one piece; its chunks are not.
+   */
+  public static float[][] split(float[] v) {
+    int c = chunks(v.length);
+    float[][] out = new float[c][];
+    for (int i = 0; i < c; i++) {
+      out[i] = java.util.Arrays.copyOfRange(v, i * CHUNK, (int) Math.min(v.length, (long) i * CHUNK + CHUNK));
+    }
+    return out;
+  }
+
+  /** The vector {@link #split} cut. */
+  public static float[] join(float[][] chunks) {
+    long n = 0;
+    for (float[] c : chunks) {
+      n += c.length;
+    }
+    float[] out = new float[Math.toIntExact(n)];
+    int at = 0;
+    for (float[] c : chunks) {
+      System.arraycopy(c, 0, out, at, c.length);
+      at += c.length;
+    }
+    return out;
+  }
+
   /** Chunks per vector of length {@code n}. */
   static int chunks(long n) {
     return Math.toIntExact(Math.max(1, (n + CHUNK - 1) / CHUNK));

@@ -40,14 +40,34 @@ public final class ModelWorker {
 
   /** Installs parameter vector {@code version} unless it is the one installed. */
   public void setParams(long version, float[] params) {
-    if (version != this.version) {
-      if (params.length != graph.numParams()) {
-        throw new IllegalArgumentException("parameters: " + params.length + " values, the model has "
-            + graph.numParams());
-      }
-      graph.params().assign(Nd4j.create(params, new long[] {1, params.length}, 'c'));
-      this.version = version;
+    setParams(version, new float[][] {params});
+  }
+
+  /**
+   * Installs parameter vector {@code version}, given as consecutive chunks, unless it is the one
+   * installed; chunk by chunk, so a vector of any size is never copied whole.
+   */
+  public void setParams(long version, float[][] chunks) {
+    if (version == this.version) {
+      return;
     }
+    long total = 0;
+    for (float[] c : chunks) {
+      total += c.length;
+    }
+    if (total != graph.numParams()) {
+      throw new IllegalArgumentException("parameters: " + total + " values, the model has " + graph.numParams());
+    }
+    INDArray flat = graph.params();
+    long at = 0;
+    for (float[] c : chunks) {
+      org.nd4j.linalg.indexing.INDArrayIndex range = org.nd4j.linalg.indexing.NDArrayIndex.interval(at, at + c.length);
+      INDArray part = flat.rank() == 1 ? flat.get(range)
+          : flat.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0), range);
+      part.assign(Nd4j.create(c, part.shape(), 'c'));
+      at += c.length;
+    }
+    this.version = version;
   }
 
   /**

@@ -52,8 +52,8 @@ public final class SyncStep {
 
   /** What a task computes from its share and the broadcast parameters. */
   public interface Work extends Serializable {
-    /** The result of one share at {@code params} (version {@code version}). */
-    Gradients apply(Sequences share, float[] params, long version);
+    /** The result of one share at the parameters {@code params} ({@link ChunkedSum#split} chunks, version {@code version}). */
+    Gradients apply(Sequences share, float[][] params, long version);
   }
 
   /** Computes gradients ({@code train}) or losses only on {@code shares} (one task each) at {@code params}. */
@@ -69,7 +69,7 @@ public final class SyncStep {
   public Result run(Work work, float[] params, List<Sequences> shares, long n, String description) {
     long version = VERSIONS.incrementAndGet();
     long t0 = System.nanoTime();
-    Broadcast<float[]> b = sc.broadcast(params);
+    Broadcast<float[][]> b = sc.broadcast(ChunkedSum.split(params));
     long t1 = System.nanoTime();
     sc.setJobDescription(description);
     ChunkedSum.Result<Gradients> r;
@@ -97,7 +97,7 @@ public final class SyncStep {
   /** The model's work: gradients or losses on an executor-resident model. */
   private record ModelWork(ModelConfig model, String key, int microBatch, boolean train) implements Work {
     @Override
-    public Gradients apply(Sequences s, float[] params, long version) {
+    public Gradients apply(Sequences s, float[][] params, long version) {
       return Workers.with(key + GpuBinding.bindCurrentTask(), () -> new ModelWorker(model), w -> {
         w.setParams(version, params);
         return train ? w.gradients(s, microBatch) : w.loss(s, microBatch);
@@ -110,11 +110,11 @@ public final class SyncStep {
       Iterator<Tuple2<Integer, Tuple2<Integer, Object>>>>, Serializable {
     private static final long serialVersionUID = 1L;
     private final Work work;
-    private final Broadcast<float[]> params;
+    private final Broadcast<float[][]> params;
     private final long version;
     private final long n;
 
-    Compute(Work work, Broadcast<float[]> params, long version, long n) {
+    Compute(Work work, Broadcast<float[][]> params, long version, long n) {
       this.work = work;
       this.params = params;
       this.version = version;

@@ -64,7 +64,8 @@ public final class Cli {
     PrintWriter err = cl.getErr();
     if (e instanceof IllegalArgumentException || e instanceof java.io.IOException
         || e instanceof java.io.UncheckedIOException) {
-      err.println("error: " + e.getMessage());
+      // a message-less exception still says what it is
+      err.println("error: " + (e.getMessage() == null ? e : e.getMessage()));
       return USAGE;
     }
     if (e instanceof KernelException) {
