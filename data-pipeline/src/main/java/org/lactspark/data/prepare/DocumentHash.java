@@ -65,10 +65,8 @@ final class DocumentHash {
     return (x >>> 11) * 0x1.0p-53;
   }
 
-  /** SplitMix64's finaliser: every input bit affects every output bit. */
+  /** {@link org.lactspark.data.Hashing#mix}. */
   static long mix(long z) {
-    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-    return z ^ (z >>> 31);
+    return org.lactspark.data.Hashing.mix(z);
   }
 }

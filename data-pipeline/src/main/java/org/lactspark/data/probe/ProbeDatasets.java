@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
+import org.lactspark.data.Hashing;
 import org.lactspark.data.dataset.Manifest;
 import org.lactspark.data.dataset.ShardFormat;
 import org.lactspark.data.dataset.ShardWriter;
@@ -117,15 +118,10 @@ public final class ProbeDatasets {
 
   /** Example {@code index}'s seed in split {@code split}: SplitMix64 over the three. */
   static long exampleSeed(long seed, String split, int index) {
-    long h = mix(seed + 0x9E3779B97F4A7C15L * split.hashCode()); // String.hashCode is fixed by the JLS
-    return mix(h + 0x9E3779B97F4A7C15L * (index + 1L));
+    long h = Hashing.mix(seed + 0x9E3779B97F4A7C15L * split.hashCode()); // String.hashCode is fixed by the JLS
+    return Hashing.mix(h + 0x9E3779B97F4A7C15L * (index + 1L));
   }
 
-  private static long mix(long z) {
-    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-    return z ^ (z >>> 31);
-  }
 
   /** What produced the dataset: the seed, the examples, and every probe's parameters by split. */
   private static Map<String, String> config(List<? extends Probe> probes, int examples, long seed) {

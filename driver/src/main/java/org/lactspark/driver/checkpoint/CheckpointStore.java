@@ -173,12 +173,24 @@ public final class CheckpointStore {
   private float[] readFloats(Path file, int n, String expected) throws IOException {
     MessageDigest sha = sha256();
     float[] out = new float[n];
+    // streamed in blocks: a vector of the 760m preset (3.2 GB) is past what one byte[] holds
     try (InputStream in = new DigestInputStream(new BufferedInputStream(fs.open(file), 1 << 16), sha)) {
-      byte[] all = in.readAllBytes();
-      if (all.length != 4L * n) {
-        throw new IOException(file + ": " + all.length + " bytes, expected " + 4L * n);
+      byte[] block = new byte[1 << 16];
+      ByteBuffer view = ByteBuffer.wrap(block).order(ByteOrder.LITTLE_ENDIAN);
+      int at = 0;
+      while (at < n) {
+        int want = Math.min(block.length, 4 * (n - at));
+        int got = in.readNBytes(block, 0, want);
+        if (got != want) {
+          throw new IOException(file + ": " + (4L * at + got) + " bytes, expected " + 4L * n);
+        }
+        view.clear();
+        view.asFloatBuffer().get(out, at, want / 4);
+        at += want / 4;
       }
-      ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
+      if (in.read() >= 0) {
+        throw new IOException(file + ": longer than the " + 4L * n + " bytes expected");
+      }
     }
     String got = HexFormat.of().formatHex(sha.digest());
     if (!got.equals(expected)) {

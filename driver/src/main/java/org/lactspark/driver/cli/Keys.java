@@ -16,4 +16,11 @@ final class Keys {
     }
     o.flush();
   }
+
+  /** Adds {@code key=value} to {@code overrides} when an option gave a value. */
+  static void override(List<String> overrides, String key, Object value) {
+    if (value != null) {
+      overrides.add(key + "=" + value);
+    }
+  }
 }

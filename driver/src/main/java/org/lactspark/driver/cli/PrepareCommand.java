@@ -136,18 +136,12 @@ public final class PrepareCommand implements Callable<Integer> {
     if (!inputs.isEmpty()) {
       o.add("inputs=" + String.join(",", inputs));
     }
-    add(o, "inputFormat", format);
-    add(o, "tokenizer", tokenizer);
-    add(o, "sequenceLength", length);
-    add(o, "partitions", partitions);
-    add(o, "onBadInput", onBadInput);
+    Keys.override(o, "inputFormat", format);
+    Keys.override(o, "tokenizer", tokenizer);
+    Keys.override(o, "sequenceLength", length);
+    Keys.override(o, "partitions", partitions);
+    Keys.override(o, "onBadInput", onBadInput);
     return o;
-  }
-
-  private static void add(List<String> o, String key, Object value) {
-    if (value != null) {
-      o.add(key + "=" + value);
-    }
   }
 
   private static String bundledCorpus() throws IOException {

@@ -77,10 +77,10 @@ public final class TrainCommand implements Callable<Integer> {
           + " give one");
     }
     List<String> o = new ArrayList<>(sets);
-    add(o, "dataset", dataset);
-    add(o, "model", model);
-    add(o, "runDir", runDir);
-    add(o, "steps", steps);
+    Keys.override(o, "dataset", dataset);
+    Keys.override(o, "model", model);
+    Keys.override(o, "runDir", runDir);
+    Keys.override(o, "steps", steps);
     TrainConfig cfg = TrainConfigLoader.load(config, o);
     TrainJob job = new TrainJob(cfg, modelSets);
     job.check(new org.apache.hadoop.conf.Configuration()); // every configuration error before Spark starts
@@ -110,12 +110,6 @@ public final class TrainCommand implements Callable<Integer> {
       out.flush();
     }
     return 0;
-  }
-
-  private static void add(List<String> o, String key, Object value) {
-    if (value != null) {
-      o.add(key + "=" + value);
-    }
   }
 
   private static void progress(PrintWriter err, StepMetrics m, int steps, long t0) {

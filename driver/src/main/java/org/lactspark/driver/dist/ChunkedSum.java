@@ -3,7 +3,6 @@ package org.lactspark.driver.dist;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaRDD;
@@ -164,11 +163,5 @@ public final class ChunkedSum {
     public int getPartition(Object key) {
       return (Integer) key + 1;
     }
-  }
-
-  /** Helper for tasks: turns a list into the iterator Spark wants. */
-  static Iterator<Tuple2<Integer, Tuple2<Integer, Object>>> iterator(
-      List<Tuple2<Integer, Tuple2<Integer, Object>>> records) {
-    return records.iterator();
   }
 }

@@ -20,19 +20,12 @@ public record Gradients(float[] grad, double lossSum, long scored, long sequence
     this(grad, lossSum, scored, sequences, computeNanos, grad != null);
   }
 
-  /** The sum of two results; compute time is the larger (workers run side by side). */
+  /**
+   * The sum of two results' statistics; compute time is the larger (workers run side by side).
+   * Vectors are added apart, chunk by chunk ({@link ChunkedSum}); the sum carries none.
+   */
   public Gradients plus(Gradients o) {
-    float[] g = null;
-    double loss = lossSum + o.lossSum;
-    if (grad != null && o.grad != null) {
-      g = grad.clone();
-      for (int i = 0; i < g.length; i++) {
-        g[i] += o.grad[i];
-      }
-    } else if (grad != null || o.grad != null) {
-      loss = Double.NaN; // one worker met a non-finite value: the whole step is bad
-    }
-    return new Gradients(g, loss, scored + o.scored, sequences + o.sequences,
+    return new Gradients(null, lossSum + o.lossSum, scored + o.scored, sequences + o.sequences,
         Math.max(computeNanos, o.computeNanos), sent || o.sent);
   }
 

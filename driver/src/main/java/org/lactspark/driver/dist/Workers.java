@@ -37,9 +37,4 @@ public final class Workers {
   private static synchronized void release(String key, ModelWorker w) {
     IDLE.computeIfAbsent(key, k -> new ArrayDeque<>()).push(w);
   }
-
-  /** Drops every model of other keys (a new run in the same JVM). */
-  public static synchronized void keepOnly(String key) {
-    IDLE.keySet().removeIf(k -> !k.equals(key));
-  }
 }

@@ -252,7 +252,7 @@ public final class TrainJob {
       if (config.clipNorm() > 0 && norm > config.clipNorm()) {
         Gradients.scale(grad, config.clipNorm() / norm);
       }
-      isBad = !update(adam, params, grad, rate);
+      isBad = !adam.stepIfFinite(params, grad, rate);
     }
     double secs = (System.nanoTime() - s0) / 1e9;
     double compute = r.timing().computeNanos() / 1e9;
@@ -352,24 +352,6 @@ public final class TrainJob {
       from = to;
     }
     return out;
-  }
-
-  /**
-   * Applies AdamW; if the update leaves a parameter NaN or infinite (an overflow the gradient did
-   * not show), undoes it and returns false, so a bad step never reaches the parameters.
-   */
-  private static boolean update(AdamW adam, float[] params, float[] grad, double rate) {
-    float[] before = params.clone();
-    AdamW.State state = adam.state();
-    adam.step(params, grad, rate);
-    for (float p : params) {
-      if (!Float.isFinite(p)) {
-        System.arraycopy(before, 0, params, 0, params.length);
-        adam.restore(state);
-        return false;
-      }
-    }
-    return true;
   }
 
   /** The mean validation loss and its tokens, logged; NaN without a validation split. */

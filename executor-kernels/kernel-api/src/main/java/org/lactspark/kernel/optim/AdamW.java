@@ -61,6 +61,32 @@ public final class AdamW {
    * @throws IllegalArgumentException if a length is wrong or {@code lr} is negative or not finite
    */
   public void step(float[] params, float[] grads, double lr) {
+    check(params, grads, lr);
+    steps++;
+    Coefficients k = coefficients(lr);
+    for (int i = 0; i < params.length; i++) {
+      element(i, params, grads[i], k, true);
+    }
+  }
+
+  /**
+   * One step, unless it would leave a parameter NaN or infinite (an update that overflows): then
+   * nothing changes, the parameters, the moments and the step count included, and it returns false.
+   * The check is a pass of arithmetic before the step, not a copy of the state.
+   */
+  public boolean stepIfFinite(float[] params, float[] grads, double lr) {
+    check(params, grads, lr);
+    Coefficients k = coefficients(lr, steps + 1);
+    for (int i = 0; i < params.length; i++) {
+      if (!Float.isFinite(element(i, params, grads[i], k, false))) {
+        return false;
+      }
+    }
+    step(params, grads, lr);
+    return true;
+  }
+
+  private void check(float[] params, float[] grads, double lr) {
     if (params.length != m.length || grads.length != m.length) {
       throw new IllegalArgumentException("params/grads: lengths " + params.length + "/" + grads.length
           + " but the optimiser holds " + m.length);
@@ -68,25 +94,38 @@ public final class AdamW {
     if (!(lr >= 0) || !Double.isFinite(lr)) {
       throw new IllegalArgumentException("lr = " + lr + ": must be >= 0 and finite");
     }
-    steps++;
+  }
+
+  /** What one step shares across elements: the bias corrections and the decay. */
+  private record Coefficients(double b1, double b2, double c1, double c2, double lr, double decay, double eps) {}
+
+  private Coefficients coefficients(double lr) {
+    return coefficients(lr, steps);
+  }
+
+  private Coefficients coefficients(double lr, long t) {
     double b1 = config.beta1();
     double b2 = config.beta2();
-    double c1 = 1 - Math.pow(b1, steps);
-    double c2 = 1 - Math.pow(b2, steps);
-    double decay = lr * config.weightDecay();
-    for (int i = 0; i < params.length; i++) {
-      double g = grads[i];
-      double mi = b1 * m[i] + (1 - b1) * g;
-      double vi = b2 * v[i] + (1 - b2) * g * g;
+    return new Coefficients(b1, b2, 1 - Math.pow(b1, t), 1 - Math.pow(b2, t), lr, lr * config.weightDecay(),
+        config.eps());
+  }
+
+  /** Element {@code i}'s new value; with {@code write}, stores it and its moments. */
+  private float element(int i, float[] params, double g, Coefficients k, boolean write) {
+    double mi = k.b1() * m[i] + (1 - k.b1()) * g;
+    double vi = k.b2() * v[i] + (1 - k.b2()) * g * g;
+    double p = params[i];
+    double update = k.lr() * (mi / k.c1()) / (Math.sqrt(vi / k.c2()) + k.eps());
+    if (decayed == null || decayed[i]) {
+      update += k.decay() * p;
+    }
+    float next = (float) (p - update);
+    if (write) {
       m[i] = (float) mi;
       v[i] = (float) vi;
-      double p = params[i];
-      double update = lr * (mi / c1) / (Math.sqrt(vi / c2) + config.eps());
-      if (decayed == null || decayed[i]) {
-        update += decay * p;
-      }
-      params[i] = (float) (p - update);
+      params[i] = next;
     }
+    return next;
   }
 
   /** A copy of the state (moments and step count), for checkpoints. */

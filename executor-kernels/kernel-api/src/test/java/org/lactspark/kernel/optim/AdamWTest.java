@@ -2,6 +2,7 @@ package org.lactspark.kernel.optim;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -86,6 +87,25 @@ class AdamWTest {
     }
     assertArrayEquals(a, b, 0f);
     assertEquals(3, resumed.steps());
+  }
+
+  @Test
+  void aStepThatWouldOverflowChangesNothing() {
+    AdamW a = new AdamW(AdamWConfig.DEFAULT, 2, null);
+    float[] p = {1f, 2f};
+    assertTrue(a.stepIfFinite(p, new float[] {0.5f, -0.5f}, 1e-3));
+    float[] afterOne = p.clone();
+    AdamW.State state = a.state();
+    assertFalse(a.stepIfFinite(p, new float[] {0.5f, -0.5f}, 1e39));
+    assertArrayEquals(afterOne, p);
+    AdamW.State still = a.state();
+    assertArrayEquals(state.m(), still.m());
+    assertArrayEquals(state.v(), still.v());
+    assertEquals(state.steps(), still.steps());
+    AdamW plain = new AdamW(AdamWConfig.DEFAULT, 2, null);
+    float[] q = {1f, 2f};
+    plain.step(q, new float[] {0.5f, -0.5f}, 1e-3);
+    assertArrayEquals(afterOne, q, "stepIfFinite takes the same step as step");
   }
 
   @Test
