@@ -130,7 +130,7 @@ public final class PrepareJob {
       Manifest.Tokenizer identity, SparkStages.Counters counters, Progress poll) throws IOException {
     int length = config.sequenceLength();
     int partitions = config.partitions() > 0 ? config.partitions() : sc.defaultParallelism();
-    SparkStages.SerializableConf conf = new SparkStages.SerializableConf(sc.hadoopConfiguration());
+    org.lactspark.data.hadoop.SerializableConf conf = new org.lactspark.data.hadoop.SerializableConf(sc.hadoopConfiguration());
     poll.stage.set("reading");
     JavaPairRDD<DocumentKey, DocumentPiece> pieces = sc.parallelize(files, Math.min(files.size(), 4 * partitions))
         .flatMapToPair(new SparkStages.Tokenize(config, sc.broadcast(tokenizer), conf, counters))

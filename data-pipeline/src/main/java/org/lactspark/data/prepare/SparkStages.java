@@ -1,8 +1,6 @@
 package org.lactspark.data.prepare;
 
 import java.io.IOException;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,30 +33,6 @@ final class SparkStages {
   private SparkStages() {}
 
   /** A Hadoop configuration that travels to executors (it is Writable, not Serializable). */
-  static final class SerializableConf implements Serializable {
-    private static final long serialVersionUID = 1L;
-    private transient Configuration conf;
-
-    SerializableConf(Configuration conf) {
-      this.conf = conf;
-    }
-
-    Configuration get() {
-      return conf;
-    }
-
-    private void writeObject(ObjectOutputStream out) throws IOException {
-      out.defaultWriteObject();
-      conf.write(out);
-    }
-
-    private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
-      in.defaultReadObject();
-      conf = new Configuration(false);
-      conf.readFields(in);
-    }
-  }
-
   /** The job's counters; each task reports into its own copy, merged by Spark. */
   static final class Counters implements Tally, Serializable {
     private static final long serialVersionUID = 1L;
@@ -118,10 +92,10 @@ final class SparkStages {
     private final PrepareConfig config;
     // broadcast: a tokenizer.json can be megabytes, sent once per executor rather than per task
     private final Broadcast<TokenizerSpec> tokenizer;
-    private final SerializableConf conf;
+    private final org.lactspark.data.hadoop.SerializableConf conf;
     private final Counters counters;
 
-    Tokenize(PrepareConfig config, Broadcast<TokenizerSpec> tokenizer, SerializableConf conf, Counters counters) {
+    Tokenize(PrepareConfig config, Broadcast<TokenizerSpec> tokenizer, org.lactspark.data.hadoop.SerializableConf conf, Counters counters) {
       this.config = config;
       this.tokenizer = tokenizer;
       this.conf = conf;
@@ -307,13 +281,13 @@ final class SparkStages {
     private static final long serialVersionUID = 1L;
     private final Layout layout;
     private final String output;
-    private final SerializableConf conf;
+    private final org.lactspark.data.hadoop.SerializableConf conf;
     private final int tokenBytes;
     private final int length;
     private final boolean documentPacking;
     private final LongAccumulator shards;
 
-    WriteShard(Layout layout, String output, SerializableConf conf, int tokenBytes, int length,
+    WriteShard(Layout layout, String output, org.lactspark.data.hadoop.SerializableConf conf, int tokenBytes, int length,
         boolean documentPacking, LongAccumulator shards) {
       this.layout = layout;
       this.output = output;

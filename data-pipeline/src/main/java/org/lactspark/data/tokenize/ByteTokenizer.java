@@ -72,4 +72,16 @@ public final class ByteTokenizer implements Tokenizer {
   public String decode(int[] ids) {
     return new String(decodeBytes(ids), StandardCharsets.UTF_8);
   }
+
+  /** One byte per id below 256; markers count none. */
+  @Override
+  public long byteLength(int[] ids) {
+    long n = 0;
+    for (int id : ids) {
+      if (id >= 0 && id < 256) {
+        n++;
+      }
+    }
+    return n;
+  }
 }

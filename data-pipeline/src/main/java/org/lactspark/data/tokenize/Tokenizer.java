@@ -23,6 +23,15 @@ public interface Tokenizer {
   /** The text of ids produced by {@link #encode}; document markers are dropped. */
   String decode(int[] ids);
 
+  /**
+   * The UTF-8 bytes of the text {@code ids} stand for, document markers excluded: what per-byte
+   * metrics divide by, so models with different tokenizers compare. The default decodes; a
+   * tokenizer that knows each id's bytes answers exactly.
+   */
+  default long byteLength(int[] ids) {
+    return decode(ids).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+  }
+
   /** The ids of one whole document: its text's ids between the configured markers. */
   default int[] encodeDocument(String text) {
     int[] body = encode(text);

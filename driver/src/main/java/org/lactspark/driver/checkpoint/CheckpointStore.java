@@ -132,16 +132,80 @@ public final class CheckpointStore {
     return Optional.empty();
   }
 
+  /** Whether {@code location} names one checkpoint's directory ({@code step-N}), not a run directory. */
+  public static boolean isCheckpoint(String location) {
+    return new Path(location).getName().matches(PREFIX + "\\d+");
+  }
+
+  /** A complete checkpoint's directory and step. */
+  public record Entry(int step, String location) {}
+
+  /**
+   * The complete checkpoints, newest first. A checkpoint's directory gets its {@code step-N} name
+   * only once every file is written (renamed from a temporary name), so a listed one is complete;
+   * its checksums are checked when it is read.
+   */
+  public List<Entry> list() throws IOException {
+    List<Entry> out = new ArrayList<>();
+    for (Path p : steps()) {
+      out.add(new Entry(Integer.parseInt(p.getName().substring(PREFIX.length())), p.toString()));
+    }
+    return out;
+  }
+
+  /**
+   * What a checkpoint holds besides its vectors.
+   *
+   * @param step optimiser steps done
+   * @param location its directory
+   * @param modelJson the model configuration as JSON
+   * @param config the training configuration
+   * @param codeVersion the version of the code that wrote it
+   */
+  public record Header(int step, String location, String modelJson, Map<String, String> config, String codeVersion) {}
+
+  /**
+   * The header of the checkpoint in directory {@code location}.
+   *
+   * @throws IOException if it is missing or unreadable
+   */
+  @SuppressWarnings("unchecked")
+  public static Header header(String location, Configuration conf) throws IOException {
+    Path p = new Path(location);
+    Map<String, Object> meta = meta(p.getFileSystem(conf), p);
+    return new Header(((Number) meta.get("step")).intValue(), location, (String) meta.get("model"),
+        (Map<String, String>) meta.get("config"), (String) meta.get("codeVersion"));
+  }
+
+  /**
+   * The parameters of the checkpoint in directory {@code location}, checked against its checksum
+   * (what evaluation needs; the moments are not read).
+   *
+   * @throws IOException if a file is missing, short, or does not match its checksum
+   */
+  @SuppressWarnings("unchecked")
+  public static float[] params(String location, Configuration conf) throws IOException {
+    Path p = new Path(location);
+    FileSystem fs = p.getFileSystem(conf);
+    Map<String, Object> meta = meta(fs, p);
+    Map<String, String> sums = (Map<String, String>) meta.get("sha256");
+    return readFloats(fs, new Path(p, "params.f32"), ((Number) meta.get("params")).intValue(), sums.get("params.f32"));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> meta(FileSystem fs, Path dir) throws IOException {
+    try (InputStream in = fs.open(new Path(dir, META))) {
+      return JSON.readValue(in, Map.class);
+    }
+  }
+
   @SuppressWarnings("unchecked")
   private Checkpoint read(Path p) throws IOException {
-    Map<String, Object> meta;
-    try (InputStream in = fs.open(new Path(p, META))) {
-      meta = JSON.readValue(in, Map.class);
-    }
+    Map<String, Object> meta = meta(fs, p);
     Map<String, String> sums = (Map<String, String>) meta.get("sha256");
     int n = ((Number) meta.get("params")).intValue();
-    float[] params = readFloats(new Path(p, "params.f32"), n, sums.get("params.f32"));
-    float[] moments = readFloats(new Path(p, "moments.f32"), 2 * n, sums.get("moments.f32"));
+    float[] params = readFloats(fs, new Path(p, "params.f32"), n, sums.get("params.f32"));
+    float[] moments = readFloats(fs, new Path(p, "moments.f32"), 2 * n, sums.get("moments.f32"));
     float[] m = java.util.Arrays.copyOfRange(moments, 0, n);
     float[] v = java.util.Arrays.copyOfRange(moments, n, 2 * n);
     return new Checkpoint(((Number) meta.get("step")).intValue(), ((Number) meta.get("epoch")).intValue(),
@@ -170,7 +234,7 @@ public final class CheckpointStore {
     return HexFormat.of().formatHex(sha.digest());
   }
 
-  private float[] readFloats(Path file, int n, String expected) throws IOException {
+  private static float[] readFloats(FileSystem fs, Path file, int n, String expected) throws IOException {
     MessageDigest sha = sha256();
     float[] out = new float[n];
     // streamed in blocks: a vector of the 760m preset (3.2 GB) is past what one byte[] holds

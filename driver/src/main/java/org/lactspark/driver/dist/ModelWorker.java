@@ -128,6 +128,27 @@ public final class ModelWorker {
     return new Gradients(null, loss, scored, seqs.count(), System.nanoTime() - t0);
   }
 
+  /**
+   * Each position's loss and greedy prediction over sequences {@code from..to-1} in one forward
+   * pass (evaluation): rows are {@code [b * L]}, sequence-major; {@code targets} says which
+   * positions are scored and against which token (the head's own rule, -1 where not scored).
+   */
+  public record Scored(ShiftedCrossEntropy.TokenScores scores, int[] targets, long nanos) {}
+
+  /** Scores sequences {@code from..to-1} of {@code seqs}. */
+  public Scored score(Sequences seqs, int from, int to) {
+    long t0 = System.nanoTime();
+    INDArray[] in = arrays(seqs, from, to);
+    INDArray logits = graph.output(false, new INDArray[] {in[0]}, new INDArray[] {in[1]})[0];
+    int[] targets = ShiftedCrossEntropy.targets(in[0], in[1], config.documentRestart(), config.vocabSize());
+    ShiftedCrossEntropy.TokenScores s = ShiftedCrossEntropy.score(logits.reshape('c', -1, logits.size(2)), targets);
+    graph.clearLayerMaskArrays();
+    if (logits.closeable()) {
+      logits.close(); // [b, L, V]: the largest array of the pass, freed now rather than by the GC
+    }
+    return new Scored(s, targets, System.nanoTime() - t0);
+  }
+
   private static INDArray[] arrays(Sequences seqs, int from, int to) {
     double[][] im = seqs.idsAndMask(from, to);
     long[] shape = {to - from, seqs.length()};

@@ -50,6 +50,11 @@ public final class SyncStep {
    */
   private static final java.util.concurrent.atomic.AtomicLong VERSIONS = new java.util.concurrent.atomic.AtomicLong();
 
+  /** A new parameter version for a vector the driver broadcasts (positive; executors' own are negative). */
+  public static long newVersion() {
+    return VERSIONS.incrementAndGet();
+  }
+
   /** What a task computes from its share and the broadcast parameters. */
   public interface Work extends Serializable {
     /** The result of one share at the parameters {@code params} ({@link ChunkedSum#split} chunks, version {@code version}). */
@@ -67,7 +72,7 @@ public final class SyncStep {
    * benchmark runs it with work that computes nothing.
    */
   public Result run(Work work, float[] params, List<Sequences> shares, long n, String description) {
-    long version = VERSIONS.incrementAndGet();
+    long version = newVersion();
     long t0 = System.nanoTime();
     Broadcast<float[][]> b = sc.broadcast(ChunkedSum.split(params));
     long t1 = System.nanoTime();

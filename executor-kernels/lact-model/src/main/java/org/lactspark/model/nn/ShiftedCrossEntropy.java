@@ -1,5 +1,6 @@
 package org.lactspark.model.nn;
 
+import org.lactspark.kernel.nd4j.Tape;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -84,6 +85,29 @@ public final class ShiftedCrossEntropy {
       }
     }
     return new Pass(scored == 0 ? 0.0 : total / scored, sums, counts, scored, probs, targets);
+  }
+
+  /**
+   * Each position's own loss and greedy prediction (evaluation): {@code loss[r]} is the natural-log
+   * cross-entropy of row r of {@code logits [rows, V]} against {@code targets[r]} (NaN where the
+   * position is not scored), {@code argmax[r]} the highest-scoring class of the row.
+   */
+  public record TokenScores(double[] loss, int[] argmax) {}
+
+  /** The per-position losses and predictions of {@code logits [rows, V]} against {@code targets}. */
+  public static TokenScores score(INDArray logits, int[] targets) {
+    try (Tape temp = new Tape()) {
+      INDArray max = temp.own(logits.max(true, 1));
+      INDArray shifted = temp.own(logits.subColumnVector(max));
+      INDArray lse = temp.own(Transforms.log(temp.own(Transforms.exp(shifted, false).sum(true, 1)), false));
+      double[] lseMax = lse.addi(max).reshape(-1).toDoubleVector();
+      int[] argmax = temp.own(logits.argMax(1)).reshape(-1).toIntVector();
+      double[] loss = new double[targets.length];
+      for (int r = 0; r < targets.length; r++) {
+        loss[r] = targets[r] >= 0 ? lseMax[r] - logits.getDouble(r, targets[r]) : Double.NaN;
+      }
+      return new TokenScores(loss, argmax);
+    }
   }
 
   /**

@@ -1,0 +1,84 @@
+package org.lactspark.driver.eval;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.lactspark.conf.ConfigException;
+import org.lactspark.conf.ModelConfig;
+import org.lactspark.conf.load.ModelConfigLoader;
+import org.lactspark.driver.checkpoint.CheckpointStore;
+
+/**
+ * A model to evaluate: one complete checkpoint, found from a run directory (its newest) or named
+ * directly, with the model configuration it was trained with.
+ *
+ * @param label its name in the report
+ * @param location the checkpoint's directory
+ * @param step its training step
+ * @param config the model configuration
+ * @param modelJson that configuration as JSON
+ * @param trainingDataset the dataset it was trained on, as its run recorded it (null if unknown)
+ */
+public record EvalModel(String label, String location, int step, ModelConfig config, String modelJson,
+    String trainingDataset) {
+
+  /**
+   * Resolves {@code given} (the value of configuration key {@code key}, from {@code source}).
+   *
+   * @throws ConfigException naming the key when nothing usable is there
+   */
+  public static EvalModel resolve(String label, String given, String key, String source, Configuration conf)
+      throws IOException {
+    Path p = new Path(given);
+    if (!p.getFileSystem(conf).exists(p)) {
+      throw new ConfigException(key, given, source, "does not exist");
+    }
+    if (CheckpointStore.isCheckpoint(given)) {
+      return of(label, header(given, key, source, conf), key, source);
+    }
+    List<CheckpointStore.Entry> entries = new CheckpointStore(given, conf).list();
+    if (entries.isEmpty()) {
+      throw new ConfigException(key, given, source,
+          "holds no complete checkpoint (a run directory holds step-N directories; a training run writes its first "
+              + "at its first checkpoint)");
+    }
+    return of(label, header(entries.get(0).location(), key, source, conf), key, source);
+  }
+
+  /** The model of the checkpoint at {@code location}, already known to be complete. */
+  public static EvalModel at(String label, String location, Configuration conf) throws IOException {
+    return of(label, CheckpointStore.header(location, conf), "checkpoint", location);
+  }
+
+  private static CheckpointStore.Header header(String location, String key, String source, Configuration conf) {
+    try {
+      return CheckpointStore.header(location, conf);
+    } catch (IOException | RuntimeException e) {
+      throw new ConfigException(key, location, source, "is not a readable checkpoint: " + e.getMessage());
+    }
+  }
+
+  private static EvalModel of(String label, CheckpointStore.Header h, String key, String source) throws IOException {
+    if (h.modelJson() == null) {
+      throw new ConfigException(key, h.location(), source, "checkpoint.json records no model configuration");
+    }
+    ModelConfig c = ModelConfigLoader.load(new StringReader(h.modelJson()), h.location() + "/checkpoint.json",
+        List.of());
+    return new EvalModel(label, h.location(), h.step(), c, h.modelJson(),
+        h.config() == null ? null : h.config().get("dataset"));
+  }
+
+  /** The parameters, checked against the checkpoint's checksum. */
+  public float[] params(Configuration conf) throws IOException {
+    return CheckpointStore.params(location, conf);
+  }
+
+  /**
+   * The run directory this checkpoint belongs to (its parent), where reports go by default.
+   */
+  public String runDir() {
+    return new Path(location).getParent().toString();
+  }
+}
