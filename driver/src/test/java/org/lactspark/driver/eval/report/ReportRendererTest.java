@@ -123,6 +123,23 @@ class ReportRendererTest {
   }
 
   @Test
+  void singlePointsStillDraw() {
+    // one bucket, one probe split, one evaluation: axes with a zero-width data range
+    ModelResult m = model("model", true, 0, "niah");
+    ModelResult one = new ModelResult("one", m.checkpoint(), m.step(), false, null, m.loss(),
+        new PositionLoss(64, List.of(new Bucket(0, 64, 3.0, 10))), m.retrieval().subList(0, 1), null);
+    ModelResult two = new ModelResult("two", m.checkpoint(), m.step(), true, null, m.loss(),
+        new PositionLoss(64, List.of(new Bucket(0, 64, 2.5, 10))), m.retrieval().subList(0, 1), m.timing());
+    Map<String, byte[]> files = ReportRenderer.render(report(List.of(one, two)), history().subList(0, 1));
+    assertEquals(List.of("per-position-loss.png", "per-position-difference.png", "retrieval-one.png",
+        "retrieval-two.png", "retrieval-by-length.png", "history.png", HTML), names(files));
+    for (String png : pngs(files)) {
+      ReportImages.decode(files.get(png));
+    }
+    checkHtml(files);
+  }
+
+  @Test
   void labelsAndNotesAreEscapedAndFileNamesSafe() {
     EvalReport r = report(List.of(model(NASTY, true, 0, "niah"), model(NASTY, true, 0.1, "niah")),
         "note " + NASTY, "second note");
