@@ -54,6 +54,11 @@ public record ConfigKey(
     return new ConfigKey(name, ValueType.STRING, dflt, doc, "must not be empty", v -> !((String) v).isBlank());
   }
 
+  /** A string key that may be empty (empty: the feature it names is off). */
+  static ConfigKey optionalText(String name, String doc) {
+    return new ConfigKey(name, ValueType.STRING, "", doc, "any text", v -> true);
+  }
+
   /** A boolean key. */
   static ConfigKey flag(String name, boolean dflt, String doc) {
     return new ConfigKey(name, ValueType.BOOLEAN, dflt, doc, "must be true or false", v -> true);

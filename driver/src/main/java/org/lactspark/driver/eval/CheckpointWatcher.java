@@ -49,7 +49,7 @@ public final class CheckpointWatcher {
     List<HistoryEntry> history = new ArrayList<>(top.history());
     Set<Long> done = new HashSet<>();
     history.forEach(h -> done.add(h.step()));
-    List<CheckpointStore.Entry> entries = new ArrayList<>(new CheckpointStore(runDir, conf).list());
+    List<CheckpointStore.Entry> entries = new ArrayList<>(new CheckpointStore(EvalModel.checkpointsOf(runDir, conf), conf).list());
     java.util.Collections.reverse(entries); // oldest first: the history grows in step order
     List<HistoryEntry> evaluated = new ArrayList<>();
     List<String> deferred = new ArrayList<>();

@@ -23,6 +23,8 @@ import org.lactspark.driver.checkpoint.CheckpointStore;
  */
 public record EvalModel(String label, String location, int step, ModelConfig config, String modelJson,
     String trainingDataset) {
+  /** The subdirectory of a run directory that holds its checkpoints (as {@code TrainJob} writes it). */
+  public static final String CHECKPOINTS = "checkpoints";
 
   /**
    * Resolves {@code given} (the value of configuration key {@code key}, from {@code source}).
@@ -38,13 +40,22 @@ public record EvalModel(String label, String location, int step, ModelConfig con
     if (CheckpointStore.isCheckpoint(given)) {
       return of(label, header(given, key, source, conf), key, source);
     }
-    List<CheckpointStore.Entry> entries = new CheckpointStore(given, conf).list();
+    List<CheckpointStore.Entry> entries = new CheckpointStore(checkpointsOf(given, conf), conf).list();
     if (entries.isEmpty()) {
       throw new ConfigException(key, given, source,
           "holds no complete checkpoint (a run directory holds step-N directories; a training run writes its first "
               + "at its first checkpoint)");
     }
     return of(label, header(entries.get(0).location(), key, source, conf), key, source);
+  }
+
+  /**
+   * Where a run directory keeps its checkpoints ({@code <run>/checkpoints}, as training writes
+   * them); a directory without that subdirectory is taken to be the checkpoints directory itself.
+   */
+  public static String checkpointsOf(String dir, Configuration conf) throws IOException {
+    Path sub = new Path(dir, CHECKPOINTS);
+    return sub.getFileSystem(conf).isDirectory(sub) ? sub.toString() : dir;
   }
 
   /** The model of the checkpoint at {@code location}, already known to be complete. */
@@ -76,9 +87,12 @@ public record EvalModel(String label, String location, int step, ModelConfig con
   }
 
   /**
-   * The run directory this checkpoint belongs to (its parent), where reports go by default.
+   * The run directory this checkpoint belongs to, where reports go by default: the parent of its
+   * {@code checkpoints} directory.
    */
   public String runDir() {
-    return new Path(location).getParent().toString();
+    Path parent = new Path(location).getParent();
+    return parent.getName().equals(CHECKPOINTS) && parent.getParent() != null ? parent.getParent().toString()
+        : parent.toString();
   }
 }

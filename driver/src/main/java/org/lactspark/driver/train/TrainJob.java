@@ -149,7 +149,7 @@ public final class TrainJob {
     int length = manifest.sequenceLength();
     int perStep = config.batchTokens() / length;
     int workers = Math.min(perStep, config.workers() > 0 ? config.workers() : sc.defaultParallelism());
-    CheckpointStore store = new CheckpointStore(config.runDir() + "/checkpoints", conf);
+    CheckpointStore store = new CheckpointStore(config.runDir() + "/" + org.lactspark.driver.eval.EvalModel.CHECKPOINTS, conf);
     Checkpoint from = start(store, resume);
     ShardSource source = new HadoopShardSource(config.dataset(), conf);
     float[] params = from != null ? from.params() : ModelWorker.initialParams(model, config.seed());
