@@ -36,6 +36,16 @@ public interface LactKernel {
   LactGradients backward(LactForwardPass pass, HostTensor dOut);
 
   /**
+   * Opens a {@link LactStream}: the block-causal op fed chunk by chunk, starting from the initial
+   * weights {@code w0, w2 [n, dH, dIn]} and {@code w1 [n, dIn, dH]} (copied; the row norms the
+   * updates renormalise to are taken from them) with zero momentum buffers.
+   *
+   * @throws IllegalArgumentException for a bidirectional spec (naming the mode) or misshapen
+   *     weights (naming the argument)
+   */
+  LactStream stream(LactSpec spec, HostTensor w0, HostTensor w1, HostTensor w2);
+
+  /**
    * Newton-Schulz orthogonalisation of each matrix of {@code g [b, rows, cols]}: tall matrices are
    * transposed first, then {@code X = G / (||G||_F + 1e-7)} and one iteration per schedule step.
    */

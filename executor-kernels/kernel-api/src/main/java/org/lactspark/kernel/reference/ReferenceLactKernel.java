@@ -10,6 +10,7 @@ import org.lactspark.kernel.LactInputs;
 import org.lactspark.kernel.LactKernel;
 import org.lactspark.kernel.LactSchedule;
 import org.lactspark.kernel.LactSpec;
+import org.lactspark.kernel.LactStream;
 import org.lactspark.kernel.NewtonSchulzSchedule;
 import org.lactspark.kernel.NormPlacement;
 
@@ -32,7 +33,12 @@ final class ReferenceLactKernel implements LactKernel {
    * @param wm the un-normalised accumulators (pre-norm; equal to the pre-renorm sum in post-norm)
    * @param m the momentum buffers, or null without momentum
    */
-  private record State(Mat[] w, Mat[] wm, Mat[] m) {}
+  record State(Mat[] w, Mat[] wm, Mat[] m) {
+    /** The state before any update: the initial weights, zero momentum buffers if the spec has momentum. */
+    static State initial(LactSpec spec, Mat[] w0) {
+      return new State(w0, w0, spec.momentum() ? zerosLike(w0) : null);
+    }
+  }
 
   /** One instance's forward record: the initial row norms and every state version. */
   private record Trace(double[][] rho, List<State> versions) {}
@@ -117,8 +123,8 @@ final class ReferenceLactKernel implements LactKernel {
 
   private Trace forwardInstance(LactSpec spec, LactSchedule schedule, Instance x, HostTensor out) {
     Mat[] w0 = x.initialWeights();
-    double[][] rho = {w0[0].rowNorms(), w0[1].rowNorms(), w0[2].rowNorms()};
-    State s = new State(w0, w0, spec.momentum() ? zerosLike(w0) : null);
+    double[][] rho = rowNorms(w0);
+    State s = State.initial(spec, w0);
     List<State> versions = new ArrayList<>();
     versions.add(s);
     for (LactSchedule.Step step : schedule.steps()) {
@@ -132,10 +138,19 @@ final class ReferenceLactKernel implements LactKernel {
     return new Trace(rho, versions);
   }
 
-  /** Everything one update computes, kept for its backward. */
-  private record Update(Mat[] p, Mat[] z, double beta, State next) {}
+  /** The row norms of each weight, the targets every update renormalises to. */
+  static double[][] rowNorms(Mat[] w) {
+    return new double[][] {w[0].rowNorms(), w[1].rowNorms(), w[2].rowNorms()};
+  }
 
-  private static Update update(LactSpec spec, State s, double[][] rho, Chunk c) {
+  /** Everything one update computes, kept for its backward. */
+  record Update(Mat[] p, Mat[] z, double beta, State next) {}
+
+  /**
+   * One update from state {@code s} with chunk {@code c}: the one routine both the forward (and
+   * its backward's recomputation) and {@link ReferenceLactStream} run.
+   */
+  static Update update(LactSpec spec, State s, double[][] rho, Chunk c) {
     Mat[] d = SwiGluMath.deltas(s.w, c.k(), c.v(), c.eta());
     double beta = spec.momentum() ? c.momentumMean() : 0.0;
     Mat[] p = new Mat[3];
@@ -230,12 +245,17 @@ final class ReferenceLactKernel implements LactKernel {
     }
   }
 
-  private static Mat[] zerosLike(Mat[] ms) {
+  static Mat[] zerosLike(Mat[] ms) {
     Mat[] out = new Mat[ms.length];
     for (int j = 0; j < ms.length; j++) {
       out[j] = new Mat(ms[j].rows, ms[j].cols);
     }
     return out;
+  }
+
+  @Override
+  public LactStream stream(LactSpec spec, HostTensor w0, HostTensor w1, HostTensor w2) {
+    return new ReferenceLactStream(spec, w0, w1, w2);
   }
 
   @Override

@@ -10,6 +10,7 @@ import org.lactspark.kernel.LactInputs;
 import org.lactspark.kernel.LactKernel;
 import org.lactspark.kernel.LactSchedule;
 import org.lactspark.kernel.LactSpec;
+import org.lactspark.kernel.LactStream;
 import org.lactspark.kernel.NewtonSchulzSchedule;
 import org.lactspark.kernel.NormPlacement;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -49,6 +50,11 @@ final class Nd4jLactKernel implements LactKernel {
    * were renormalised from (pre-norm's accumulators), and the momentum buffers (or null).
    */
   record State(INDArray[] w, INDArray[] z, INDArray[] m) {
+    /** Before any update: the initial weights (also the accumulators), zero momentum buffers in {@code path}. */
+    static State initial(LactSpec spec, INDArray[] w, DataType path) {
+      return new State(w, w, spec.momentum() ? zerosLike(w, path) : null);
+    }
+
     /** Frees every array of this state. */
     void close() {
       Tape.free(w);
@@ -94,7 +100,7 @@ final class Nd4jLactKernel implements LactKernel {
     OpInputs x = OpInputs.of(in, dt, pool);
     INDArray[] rho = {Renorm.rowNorms(x.w()[0]), Renorm.rowNorms(x.w()[1]), Renorm.rowNorms(x.w()[2])};
     DataType path = updatePathType(spec);
-    State s = new State(x.w(), x.w(), spec.momentum() ? zerosLike(x.w(), path) : null);
+    State s = State.initial(spec, x.w(), path);
     List<State> versions = new ArrayList<>();
     versions.add(s);
     INDArray out = pool.take(dt, in.n(), in.seqLen(), in.dIn());
@@ -103,7 +109,7 @@ final class Nd4jLactKernel implements LactKernel {
         if (step.kind() == LactSchedule.Kind.APPLY) {
           OpInputs.rows(out, step).assign(SwiGlu.apply(s.w(), OpInputs.block(x.q(), step)));
         } else {
-          s = update(spec, s, rho, x, step, path).detached();
+          s = update(spec, s, rho, x.chunk(step), spec.momentum() ? x.beta(step) : null, path).detached();
           versions.add(s);
         }
       }
@@ -122,17 +128,22 @@ final class Nd4jLactKernel implements LactKernel {
    * rounding every input. Without Muon there is no such amplification and it is the kernel's own.
    * The backward of Newton-Schulz does not need it and runs in the kernel's precision.
    */
-  private DataType updatePathType(LactSpec spec) {
+  DataType updatePathType(LactSpec spec) {
     return spec.muon() ? DataType.DOUBLE : dt;
   }
 
-  private State update(
-      LactSpec spec, State s, INDArray[] rho, OpInputs x, LactSchedule.Step step, DataType path) {
-    INDArray[] p = SwiGlu.deltas(s.w(), x.chunk(step), path);
+  /**
+   * One update from state {@code s} with one chunk (call inside a step workspace; the result is
+   * attached to it): the one routine of both the forward and {@link Nd4jLactStream}.
+   *
+   * @param beta the chunk's momentum coefficient {@code [n, 1, 1]}, or null without momentum
+   */
+  State update(LactSpec spec, State s, INDArray[] rho, SwiGlu.Chunk chunk, INDArray beta, DataType path) {
+    INDArray[] p = SwiGlu.deltas(s.w(), chunk, path);
     if (spec.momentum()) {
-      INDArray beta = x.beta(step).castTo(path);
+      INDArray b = beta.castTo(path);
       for (int j = 0; j < 3; j++) {
-        p[j].addi(s.m()[j].mul(beta));
+        p[j].addi(s.m()[j].mul(b));
       }
     }
     INDArray[] n = spec.muon() ? NewtonSchulz.forwardAll(p, spec.nsSchedule()) : p;
@@ -285,6 +296,16 @@ final class Nd4jLactKernel implements LactKernel {
       gm = gmPrev;
       gmPrev = t;
     }
+  }
+
+  @Override
+  public LactStream stream(LactSpec spec, HostTensor w0, HostTensor w1, HostTensor w2) {
+    return new Nd4jLactStream(this, spec, w0, w1, w2);
+  }
+
+  /** This kernel's precision as an ND4J type. */
+  DataType dataType() {
+    return dt;
   }
 
   private HostTensor host(INDArray a) {

@@ -24,7 +24,7 @@ import org.lactspark.kernel.NewtonSchulzSchedule;
  * permutation invariance within a chunk, instance independence, momentum, the hand-computed example,
  * Newton-Schulz's properties, the bidirectional mode and the write mask.
  */
-public abstract class AbstractLactInvariantsTest extends KernelTestSupport {
+public abstract class AbstractLactInvariantsTest extends AbstractLactStreamTest {
 
   @ParameterizedTest(name = "perturbing tokens >= {0} leaves earlier outputs bit-identical")
   @ValueSource(ints = {8, 13, 28})

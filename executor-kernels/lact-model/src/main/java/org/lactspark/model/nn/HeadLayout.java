@@ -23,6 +23,16 @@ final class HeadLayout {
     this.heads = heads;
   }
 
+  /** Sequences B. */
+  int batch() {
+    return batch;
+  }
+
+  /** Tokens per sequence L. */
+  int length() {
+    return len;
+  }
+
   /** {@code [B*L, H*w]} to a new {@code [B*H, L, w]}. */
   INDArray toInstances(INDArray tokens, int w) {
     INDArray inst = Nd4j.createUninitialized(tokens.dataType(), (long) batch * heads, len, w);

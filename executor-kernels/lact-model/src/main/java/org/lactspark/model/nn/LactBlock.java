@@ -73,6 +73,36 @@ public final class LactBlock {
     return new Pass(out, n1, a, n2, m);
   }
 
+  /** A streaming state of this block's LaCT layer with the block's parameters {@code p}. */
+  public LactLayerStream stream(Params p) {
+    return attn.stream(p.sub("attn."));
+  }
+
+  /**
+   * The block on the next {@code t} tokens of one streamed sequence, forward only: the same
+   * composition as {@link #forward} with the LaCT layer's state carried by {@code s}.
+   *
+   * @param x the block input {@code [t, d]}; not modified
+   * @return a new array {@code [t, d]} belonging to the caller
+   */
+  public INDArray forwardStream(Params p, LactLayerStream s, INDArray x) {
+    INDArray h = x.dup('c');
+    RmsNorm.Pass n1 = RmsNorm.forward(h, p.get("attn_norm.weight"), normEps);
+    INDArray a = s.feed(n1.out());
+    n1.close();
+    Tape.free(n1.out());
+    h.addi(a);
+    Tape.free(a);
+    RmsNorm.Pass n2 = RmsNorm.forward(h, p.get("mlp_norm.weight"), normEps);
+    SwiGluMlp.Pass m = SwiGluMlp.forward(p.sub("mlp."), n2.out());
+    h.addi(m.out());
+    Tape.free(m.out());
+    m.close();
+    n2.close();
+    Tape.free(n2.out());
+    return h;
+  }
+
   /** Writes every parameter gradient into {@code g}; returns {@code dx [B, L, d]}. */
   public INDArray backward(Params p, Pass s, INDArray dy, Params g) {
     long b = dy.size(0);

@@ -60,6 +60,26 @@ public final class LactLayer {
   }
 
   /**
+   * A streaming state for this layer with parameters {@code p} (inference on one sequence, fed
+   * in pieces: {@link LactLayerStream}). The parameters are read at every step, not copied.
+   */
+  public LactLayerStream stream(Params p) {
+    return new LactLayerStream(this, p);
+  }
+
+  LactKernel kernel() {
+    return kernel;
+  }
+
+  Rope rope() {
+    return rope;
+  }
+
+  WindowAttention attention() {
+    return attention;
+  }
+
+  /**
    * The layer on {@code x [B, L, d]} with a sequence mask (null: every token real, one document
    * per row; see {@link Segments}).
    */
@@ -208,16 +228,12 @@ public final class LactLayer {
     int df = spec.lactHeadDim();
     c.lact = new HeadLayout(c.b, c.len, hf);
     c.x = x3.reshape('c', (long) c.b * c.len, d);
-    INDArray qkv = temp.own(Linear.forward(c.x, p.get("qkv.weight"), null));
-    c.q = c.saved.own(qkv.get(NDArrayIndex.all(), NDArrayIndex.interval(0, d)).dup('c'));
-    c.k = c.saved.own(qkv.get(NDArrayIndex.all(), NDArrayIndex.interval(d, 2 * d)).dup('c'));
-    c.v = c.saved.own(qkv.get(NDArrayIndex.all(), NDArrayIndex.interval(2 * d, 3 * d)).dup('c'));
-    if (spec.attnQkNorm()) {
-      c.qNorm = RmsNorm.forward(c.q, p.get("q_norm.weight"), EPS);
-      c.kNorm = RmsNorm.forward(c.k, p.get("k_norm.weight"), EPS);
-      c.q = c.saved.own(c.qNorm.out());
-      c.k = c.saved.own(c.kNorm.out());
-    }
+    Projected pr = project(p, c.x, c.saved, temp);
+    c.q = pr.q();
+    c.k = pr.k();
+    c.v = pr.v();
+    c.qNorm = pr.qNorm();
+    c.kNorm = pr.kNorm();
     // The attention branch runs beside the TTT branch (Branches); it reads only q, k, v and valid.
     Branches.Both<Attended, INDArray> both = Branches.together(() -> attend(c, valid),
         () -> spec.tttEnabled() ? tttOutput(p, c, valid, temp) : null);
@@ -230,6 +246,31 @@ public final class LactLayer {
       c.merged.addi(ttt);
     }
     c.out = Linear.forward(c.merged, p.get("o_proj.weight"), null, c.b, c.len, d);
+  }
+
+  /**
+   * The shared projection's q, k, v {@code [rows, d]} (q and k RMS-normalised when
+   * {@code attnQkNorm}, with the norms' passes, else null).
+   */
+  record Projected(INDArray q, INDArray k, INDArray v, RmsNorm.Pass qNorm, RmsNorm.Pass kNorm) {}
+
+  /**
+   * The shared projection of {@code x [rows, d]} and the optional q/k norms (lact-spec 1.3 steps
+   * 1-2), the one code both the whole-sequence forward and {@link LactLayerStream} run. The arrays
+   * of the result are owned by {@code owner} (the norm passes are the caller's to close).
+   */
+  Projected project(Params p, INDArray x, Tape owner, Tape temp) {
+    int d = spec.hiddenSize();
+    INDArray qkv = temp.own(Linear.forward(x, p.get("qkv.weight"), null));
+    INDArray q = owner.own(qkv.get(NDArrayIndex.all(), NDArrayIndex.interval(0, d)).dup('c'));
+    INDArray k = owner.own(qkv.get(NDArrayIndex.all(), NDArrayIndex.interval(d, 2 * d)).dup('c'));
+    INDArray v = owner.own(qkv.get(NDArrayIndex.all(), NDArrayIndex.interval(2 * d, 3 * d)).dup('c'));
+    if (!spec.attnQkNorm()) {
+      return new Projected(q, k, v, null, null);
+    }
+    RmsNorm.Pass qNorm = RmsNorm.forward(q, p.get("q_norm.weight"), EPS);
+    RmsNorm.Pass kNorm = RmsNorm.forward(k, p.get("k_norm.weight"), EPS);
+    return new Projected(owner.own(qNorm.out()), owner.own(kNorm.out()), v, qNorm, kNorm);
   }
 
   /** The attention branch's results: roped q and k (kept by its pass), the pass and its output. */
@@ -253,72 +294,157 @@ public final class LactLayer {
 
   /** The TTT branch's output {@code [B*L, d]} (a view of an array owned by {@code temp} or the pass). */
   private INDArray tttOutput(Params p, Core c, INDArray valid, Tape temp) {
-    int hf = spec.numLactHeads();
-    int df = spec.lactHeadDim();
-    INDArray scale = p.get("qk_scale");
-    INDArray offset = p.get("qk_offset");
-    c.qs = c.saved.own(c.q.mulRowVector(column(scale, 0)).addiRowVector(column(offset, 0)));
-    c.ks = c.saved.own(c.k.mulRowVector(column(scale, 1)).addiRowVector(column(offset, 1)));
-    INDArray qa = c.qs;
-    INDArray ka = c.ks;
-    INDArray va = c.v;
-    if (spec.qkvSilu()) {
-      c.qAct = Silu.of(c.qs);
-      c.kAct = Silu.of(c.ks);
-      qa = c.qAct.value;
-      ka = c.kAct.value;
-      if (!spec.noVSilu()) {
-        c.vAct = Silu.of(c.v);
-        va = c.vAct.value;
-      }
-    }
-    c.qLen = c.saved.own(headNorms(qa, df));
-    c.kLen = c.saved.own(headNorms(ka, df));
-    c.qUnit = c.saved.own(unit(qa, c.qLen, df, temp));
-    c.kUnit = c.saved.own(unit(ka, c.kLen, df, temp));
-    c.lrPre = c.saved.own(Linear.forward(c.x, p.get("lr_proj.weight"), p.get("lr_proj.bias")).addi(spec.lrShift()));
-    if (spec.opSpec().momentum()) {
-      c.momentum = c.saved.own(Transforms.sigmoid(
-          Linear.forward(c.x, p.get("momentum_proj.0.weight"), p.get("momentum_proj.0.bias")), false));
-    }
+    TttFeatures f = tttFeatures(p, c.x, c.q, c.k, c.v, c.saved, temp);
+    c.qs = f.qs;
+    c.ks = f.ks;
+    c.qAct = f.qAct;
+    c.kAct = f.kAct;
+    c.vAct = f.vAct;
+    c.qLen = f.qLen;
+    c.kLen = f.kLen;
+    c.qUnit = f.qUnit;
+    c.kUnit = f.kUnit;
+    c.lrPre = f.lrPre;
+    c.momentum = f.momentum;
     c.w0w2 = new INDArray[] {c.saved.own(initialWeight(p, "w0")), c.saved.own(initialWeight(p, "w2"))};
     LactInputs in;
     // Everything between here and the op only feeds its host inputs: a per-thread workspace
     // reused call after call holds it (see the backward).
     try (MemoryWorkspace ws = Workspaces.scratch(FORWARD_WORKSPACE)) {
-      in = opInputs(p, c, va, valid);
+      in = opInputs(p, c, f, valid);
     }
     c.op = kernel.forward(spec.opSpec(), in);
-    INDArray y = temp.own(c.lact.toTokens(temp.own(HeadLayout.array(c.op.output(), c.x.dataType())), df));
-    c.tttNorm = RmsNorm.forward(y.reshape('c', -1, df), p.get("ttt_norm.weight"), EPS);
-    INDArray yHat = c.saved.own(c.tttNorm.out());
-    if (spec.learnableTttScale()) {
-      c.gate = Silu.of(temp.own(
-          Linear.forward(c.x, p.get("ttt_scale_proj.weight"), p.get("ttt_scale_proj.bias"))));
-      yHat = temp.own(yHat.mulColumnVector(c.gate.value.reshape('c', -1, 1)));
+    TttOut o = tttNormAndGate(p, c.x, c.op.output(), c.lact, c.saved, temp);
+    c.tttNorm = o.norm();
+    c.gate = o.gate();
+    return o.yHat();
+  }
+
+  /**
+   * The TTT branch's per-token features of one forward (lact-spec 1.3 steps 3, 6, 7, 9, 10):
+   * scaled and offset q and k, their silu (and v's), the per-head lengths and unit vectors, the
+   * learning-rate pre-activations and the momentum coefficients, all {@code [rows, ...]}
+   * token-major. The arrays are owned by the tape given to {@link #tttFeatures}; {@link #close()}
+   * frees the silu passes.
+   */
+  static final class TttFeatures implements AutoCloseable {
+    INDArray qs;
+    INDArray ks;
+    Silu qAct;
+    Silu kAct;
+    Silu vAct;
+    /** The op's values: v, or silu(v). */
+    INDArray va;
+    INDArray qLen;
+    INDArray kLen;
+    INDArray qUnit;
+    INDArray kUnit;
+    INDArray lrPre;
+    INDArray momentum;
+
+    @Override
+    public void close() {
+      for (Silu s : new Silu[] {qAct, kAct, vAct}) {
+        if (s != null) {
+          s.close();
+        }
+      }
     }
-    return yHat.reshape('c', (long) c.b * c.len, spec.hiddenSize());
+  }
+
+  /**
+   * The TTT features of {@code x [rows, d]} and its projections (the one code of the forward and
+   * {@link LactLayerStream}); the arrays are owned by {@code owner}.
+   */
+  TttFeatures tttFeatures(Params p, INDArray x, INDArray q, INDArray k, INDArray v, Tape owner, Tape temp) {
+    int df = spec.lactHeadDim();
+    INDArray scale = p.get("qk_scale");
+    INDArray offset = p.get("qk_offset");
+    TttFeatures f = new TttFeatures();
+    f.qs = owner.own(q.mulRowVector(column(scale, 0)).addiRowVector(column(offset, 0)));
+    f.ks = owner.own(k.mulRowVector(column(scale, 1)).addiRowVector(column(offset, 1)));
+    INDArray qa = f.qs;
+    INDArray ka = f.ks;
+    f.va = v;
+    if (spec.qkvSilu()) {
+      f.qAct = Silu.of(f.qs);
+      f.kAct = Silu.of(f.ks);
+      qa = f.qAct.value;
+      ka = f.kAct.value;
+      if (!spec.noVSilu()) {
+        f.vAct = Silu.of(v);
+        f.va = f.vAct.value;
+      }
+    }
+    f.qLen = owner.own(headNorms(qa, df));
+    f.kLen = owner.own(headNorms(ka, df));
+    f.qUnit = owner.own(unit(qa, f.qLen, df, temp));
+    f.kUnit = owner.own(unit(ka, f.kLen, df, temp));
+    f.lrPre = owner.own(Linear.forward(x, p.get("lr_proj.weight"), p.get("lr_proj.bias")).addi(spec.lrShift()));
+    if (spec.opSpec().momentum()) {
+      f.momentum = owner.own(Transforms.sigmoid(
+          Linear.forward(x, p.get("momentum_proj.0.weight"), p.get("momentum_proj.0.bias")), false));
+    }
+    return f;
   }
 
   /** The op's inputs as host tensors; call inside a workspace (every array made here is temporary). */
-  private LactInputs opInputs(Params p, Core c, INDArray va, INDArray valid) {
-    int df = spec.lactHeadDim();
-    INDArray qt = spec.tttNope() ? c.qUnit : rope.apply(c.qUnit.reshape('c', attnShape(c)));
-    INDArray kt = spec.tttNope() ? c.kUnit : rope.apply(c.kUnit.reshape('c', attnShape(c)));
-    qt = qt.reshape('c', (long) c.b * c.len, spec.hiddenSize());
-    kt = kt.reshape('c', (long) c.b * c.len, spec.hiddenSize());
-    INDArray eta = softplus(c.lrPre);
-    HostTensor[] lr = new HostTensor[3];
-    for (int j = 0; j < 3; j++) {
-      lr[j] = HeadLayout.host(c.lact.toInstances(lrColumn(eta, j), 1));
-    }
-    HostTensor mom = c.momentum == null ? null : HeadLayout.host(c.lact.toInstances(c.momentum, 1));
+  private LactInputs opInputs(Params p, Core c, TttFeatures f, INDArray valid) {
+    HostTensor[] t = tokenInputs(c.lact, f, 0);
     return new LactInputs(
         HeadLayout.host(tile(c.w0w2[0], c.b)), HeadLayout.host(tile(p.get("w1"), c.b)),
-        HeadLayout.host(tile(c.w0w2[1], c.b)),
-        HeadLayout.host(c.lact.toInstances(qt, df)), HeadLayout.host(c.lact.toInstances(kt, df)),
-        HeadLayout.host(c.lact.toInstances(va, df)), lr[0], lr[1], lr[2], mom,
+        HeadLayout.host(tile(c.w0w2[1], c.b)), t[0], t[1], t[2], t[3], t[4], t[5], t[6],
         valid == null ? null : writeMask(valid, c.b, c.len, spec.numLactHeads()));
+  }
+
+  /**
+   * The op's per-token inputs in its instance layout {@code [B*H, L, w]} as host tensors:
+   * {@code q, k} (unit vectors, rotated at positions {@code position + t} unless {@code tttNope}),
+   * {@code v}, the three learning rates {@code softplus(lrPre)} and the momentum coefficients (null
+   * without momentum). Call inside a workspace: every array made here is temporary.
+   */
+  HostTensor[] tokenInputs(HeadLayout lact, TttFeatures f, long position) {
+    int df = spec.lactHeadDim();
+    long rows = f.qUnit.size(0);
+    long[] heads = {lact.batch(), lact.length(), spec.numAttnHeads(), spec.attnHeadDim()};
+    INDArray qt = spec.tttNope() ? f.qUnit : rope.apply(f.qUnit.reshape('c', heads), position);
+    INDArray kt = spec.tttNope() ? f.kUnit : rope.apply(f.kUnit.reshape('c', heads), position);
+    qt = qt.reshape('c', rows, spec.hiddenSize());
+    kt = kt.reshape('c', rows, spec.hiddenSize());
+    INDArray eta = softplus(f.lrPre);
+    HostTensor[] lr = new HostTensor[3];
+    for (int j = 0; j < 3; j++) {
+      lr[j] = HeadLayout.host(lact.toInstances(lrColumn(eta, j), 1));
+    }
+    HostTensor mom = f.momentum == null ? null : HeadLayout.host(lact.toInstances(f.momentum, 1));
+    return new HostTensor[] {
+      HeadLayout.host(lact.toInstances(qt, df)), HeadLayout.host(lact.toInstances(kt, df)),
+      HeadLayout.host(lact.toInstances(f.va, df)), lr[0], lr[1], lr[2], mom
+    };
+  }
+
+  /**
+   * The TTT output after {@code ttt_norm} and the gate: {@code yHat [rows, d]} (owned by {@code
+   * owner} or {@code temp}), with the norm's pass and the gate (null without {@code
+   * learnableTttScale}) for the backward, which the caller closes.
+   */
+  record TttOut(INDArray yHat, RmsNorm.Pass norm, Silu gate) {}
+
+  /**
+   * {@code silu(x W_s + b_s) * RMSNorm(y)} per head (lact-spec 1.3 step 13) of the op's output
+   * {@code y [B*H, L, df]} (the one code of the forward and {@link LactLayerStream}).
+   */
+  TttOut tttNormAndGate(Params p, INDArray x, HostTensor y, HeadLayout lact, Tape owner, Tape temp) {
+    int df = spec.lactHeadDim();
+    INDArray yt = temp.own(lact.toTokens(temp.own(HeadLayout.array(y, x.dataType())), df));
+    RmsNorm.Pass norm = RmsNorm.forward(yt.reshape('c', -1, df), p.get("ttt_norm.weight"), EPS);
+    INDArray yHat = owner.own(norm.out());
+    Silu gate = null;
+    if (spec.learnableTttScale()) {
+      gate = Silu.of(temp.own(Linear.forward(x, p.get("ttt_scale_proj.weight"), p.get("ttt_scale_proj.bias"))));
+      yHat = temp.own(yHat.mulColumnVector(gate.value.reshape('c', -1, 1)));
+    }
+    return new TttOut(yHat.reshape('c', x.size(0), spec.hiddenSize()), norm, gate);
   }
 
   /** {@code a / (|a| + eps)} per head of {@code df} channels, a new array of {@code a}'s shape. */
@@ -526,7 +652,7 @@ public final class LactLayer {
   }
 
   /** The initial W0 or W2 per head {@code [H, dh, df]}: the parameter, or {@code L R + 0.5 I}. */
-  private INDArray initialWeight(Params p, String name) {
+  INDArray initialWeight(Params p, String name) {
     if (spec.lowRank() <= 0) {
       return p.get(name).dup('c');
     }

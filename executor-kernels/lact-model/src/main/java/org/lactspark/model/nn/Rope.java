@@ -96,7 +96,26 @@ public final class Rope {
    * @throws IllegalArgumentException if {@code x} has the wrong rank, last axis or type
    */
   public INDArray apply(INDArray x) {
-    return rotate(x, "x", false);
+    return rotate(x, "x", false, 0);
+  }
+
+  /**
+   * As {@link #apply(INDArray)} with the positions starting at {@code offset} instead of 0:
+   * position {@code offset + t} for token {@code t}, as fla's {@code seqlen_offset} (a stream
+   * rotates each new piece at its absolute positions). The angles are the same float64
+   * {@code position * frequency} products as the cached tables', so {@code apply(x, o)} equals
+   * the rows {@code [o, o + L)} of {@code apply} on a sequence of {@code o + L} tokens.
+   *
+   * @param x {@code [B, L, H, headDim]}, FLOAT or DOUBLE; not modified
+   * @param offset the position of the first token, {@code >= 0}
+   * @return a new array of {@code x}'s shape and type
+   * @throws IllegalArgumentException if {@code x} is misshapen or {@code offset} negative
+   */
+  public INDArray apply(INDArray x, long offset) {
+    if (offset < 0) {
+      throw new IllegalArgumentException("offset must be >= 0, got " + offset);
+    }
+    return rotate(x, "x", false, offset);
   }
 
   /**
@@ -109,7 +128,7 @@ public final class Rope {
    * @throws IllegalArgumentException if {@code dy} has the wrong rank, last axis or type
    */
   public INDArray applyBackward(INDArray dy) {
-    return rotate(dy, "dy", true);
+    return rotate(dy, "dy", true, 0);
   }
 
   /**
@@ -117,7 +136,7 @@ public final class Rope {
    * {@code swap([x1, x2]) = [x2, x1]}: with {@code signedSin = [-sin, sin]} this is exactly
    * {@code rotate_half(x) * sin} while needing only a copy of the halves, no negation pass.
    */
-  private INDArray rotate(INDArray x, String name, boolean inverse) {
+  private INDArray rotate(INDArray x, String name, boolean inverse, long offset) {
     check(x, name);
     // Views of views lose their buffer in ND4J M2.1 (NOTES.md): take halves of a plain array only.
     boolean copied = x.isView() || x.ordering() != 'c';
@@ -125,7 +144,8 @@ public final class Rope {
     int length = (int) in.size(1);
     int half = headDim / 2;
     int heads = (int) in.size(2);
-    INDArray[] t = tiled(length, heads, in.dataType());
+    // Offsets are not cached: a stream asks for a new one with every piece.
+    INDArray[] t = offset == 0 ? tiled(length, heads, in.dataType()) : tiledAt(offset, length, heads, in.dataType());
     long row = (long) length * heads * headDim;
 
     INDArray y = Nd4j.createUninitialized(in.dataType(), in.shape());
@@ -144,6 +164,9 @@ public final class Rope {
     } finally {
       if (copied) {
         org.lactspark.kernel.nd4j.Tape.free(in);
+      }
+      if (offset != 0) {
+        org.lactspark.kernel.nd4j.Tape.free(t);
       }
     }
   }
@@ -191,21 +214,44 @@ public final class Rope {
       if (t != null) {
         return t;
       }
-      INDArray[] base = tables(length, type);
-      INDArray[] out = new INDArray[2];
-      try (MemoryWorkspace none = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-        for (int i = 0; i < 2; i++) {
-          INDArray rows = base[i].dup('c');
-          INDArray rep = Nd4j.createUninitialized(type, length, heads, headDim);
-          for (int h = 0; h < heads; h++) {
-            rep.get(NDArrayIndex.all(), NDArrayIndex.point(h), NDArrayIndex.all()).assign(rows);
-          }
-          out[i] = rep.reshape('c', 1, (long) length * heads * headDim);
-        }
-      }
+      INDArray[] out = tile(tables(length, type), length, heads, type);
       tiledCache.put(new TiledKey(type, heads, length), out);
       return out;
     }
+  }
+
+  /**
+   * As {@link #tiled} for positions {@code [offset, offset + length)}, uncached: new arrays the
+   * caller frees.
+   */
+  private INDArray[] tiledAt(long offset, int length, int heads, DataType type) {
+    int half = headDim / 2;
+    double[] c = new double[length * half];
+    double[] s = new double[length * half];
+    halfRows(offset, length, c, s, 0);
+    INDArray[] base = fullWidth(c, s, length, type);
+    try {
+      return tile(base, length, heads, type);
+    } finally {
+      org.lactspark.kernel.nd4j.Tape.free(base);
+    }
+  }
+
+  /** {@code base [length, headDim]} pair repeated over heads as {@code [1, length*heads*headDim]} rows, outside any workspace. */
+  private INDArray[] tile(INDArray[] base, int length, int heads, DataType type) {
+    INDArray[] out = new INDArray[2];
+    try (MemoryWorkspace none = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+      for (int i = 0; i < 2; i++) {
+        INDArray rows = base[i].dup('c');
+        INDArray rep = Nd4j.createUninitialized(type, length, heads, headDim);
+        for (int h = 0; h < heads; h++) {
+          rep.get(NDArrayIndex.all(), NDArrayIndex.point(h), NDArrayIndex.all()).assign(rows);
+        }
+        out[i] = rep.reshape('c', 1, (long) length * heads * headDim);
+        org.lactspark.kernel.nd4j.Tape.free(rows);
+      }
+    }
+    return out;
   }
 
   /**
@@ -238,20 +284,35 @@ public final class Rope {
     int half = headDim / 2;
     double[] c = Arrays.copyOf(cosHalf, length * half);
     double[] s = Arrays.copyOf(sinHalf, length * half);
-    for (int p = tableLength; p < length; p++) {
-      for (int i = 0; i < half; i++) {
-        double angle = p * invFreq[i];
-        c[p * half + i] = Math.cos(angle);
-        s[p * half + i] = Math.sin(angle);
-      }
-    }
+    halfRows(tableLength, length - tableLength, c, s, tableLength * half);
     cosHalf = c;
     sinHalf = s;
     tableLength = length;
   }
 
+  /**
+   * {@code cos} and {@code sin} of {@code position * invFreq_i} for {@code count} positions from
+   * {@code from}, written row by row ({@code headDim/2} per position) from index {@code at}.
+   */
+  private void halfRows(long from, int count, double[] c, double[] s, int at) {
+    int half = headDim / 2;
+    for (int r = 0; r < count; r++) {
+      double p = from + r;
+      for (int i = 0; i < half; i++) {
+        double angle = p * invFreq[i];
+        c[at + r * half + i] = Math.cos(angle);
+        s[at + r * half + i] = Math.sin(angle);
+      }
+    }
+  }
+
   /** The full-width tables in {@code type} (caller holds the lock). */
   private INDArray[] build(DataType type) {
+    return fullWidth(cosHalf, sinHalf, tableLength, type);
+  }
+
+  /** {@code {cos, signedSin}} {@code [rows, headDim]} in {@code type} from half-width rows, outside any workspace. */
+  private INDArray[] fullWidth(double[] cosHalf, double[] sinHalf, int tableLength, DataType type) {
     int half = headDim / 2;
     double[] cos = new double[tableLength * headDim];
     double[] sin = new double[tableLength * headDim];
@@ -269,8 +330,9 @@ public final class Rope {
       INDArray c = Nd4j.create(cos, new long[] {tableLength, headDim}, DataType.DOUBLE);
       INDArray s = Nd4j.create(sin, new long[] {tableLength, headDim}, DataType.DOUBLE);
       if (type != DataType.DOUBLE) {
-        c = c.castTo(type);
-        s = s.castTo(type);
+        INDArray[] cast = {c.castTo(type), s.castTo(type)};
+        org.lactspark.kernel.nd4j.Tape.free(c, s);
+        return cast;
       }
       return new INDArray[] {c, s};
     }

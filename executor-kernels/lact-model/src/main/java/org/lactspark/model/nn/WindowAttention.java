@@ -170,25 +170,79 @@ public final class WindowAttention {
     int batch = (int) q.size(0);
     int length = (int) q.size(1);
     int heads = (int) q.size(2);
-    int dh = (int) q.size(3);
     DataType type = q.dataType();
     Tape owned = new Tape();
     INDArray keyBias = owned.own(keyBias(keyMask, batch, length, heads, type));
     INDArray qs = plain(q, owned);
     INDArray ks = plain(k, owned);
     INDArray vs = plain(v, owned);
-    long n = (long) batch * heads;
     INDArray output = owned.own(Nd4j.createUninitialized(type, q.shape()));
-    INDArray lse = owned.own(Nd4j.createUninitialized(type, n, length));
+    INDArray lse = owned.own(Nd4j.createUninitialized(type, (long) batch * heads, length));
+    attend(qs, ks, vs, keyBias, 0, output, lse);
+    return new Pass(batch, heads, qs, ks, vs, keyBias, lse, output, owned);
+  }
+
+  /**
+   * Causal attention of the queries at the end of a key sequence, forward only (for streaming,
+   * where the keys are a cache of the previous {@code window - 1} positions followed by the new
+   * ones): query {@code i} of {@code q} sits at key position {@code Lk - Lq + i} and attends, as in
+   * {@link #forward}, the keys {@code s} with {@code t - window + 1 <= s <= t}. With
+   * {@code Lq = Lk} it is {@link #forward}'s output without a key mask.
+   *
+   * @param q queries {@code [B, Lq, H, dh]}, FLOAT or DOUBLE; not modified
+   * @param k keys {@code [B, Lk, H, dh]} with {@code Lk >= Lq}, same type; not modified
+   * @param v values, shaped and typed as {@code k}; not modified
+   * @return a new array {@code [B, Lq, H, dh]} belonging to the caller
+   * @throws IllegalArgumentException if shapes or types do not match
+   * @throws IllegalStateException if this attention is not causal
+   */
+  public INDArray forwardLast(INDArray q, INDArray k, INDArray v) {
+    if (!causal) {
+      throw new IllegalStateException("forwardLast: the attention is bidirectional; only causal attention "
+          + "can run on the last queries alone");
+    }
+    checkInput(q, "q");
+    checkInput(k, "k");
+    checkSame(v, "v", k);
+    if (k.size(0) != q.size(0) || k.size(2) != q.size(2) || k.size(3) != q.size(3) || k.size(1) < q.size(1)
+        || k.dataType() != q.dataType()) {
+      throw new IllegalArgumentException("k must be [B=" + q.size(0) + ", Lk >= " + q.size(1) + ", H=" + q.size(2)
+          + ", dh=" + q.size(3) + "] of type " + q.dataType() + ", got " + Arrays.toString(k.shape()) + " "
+          + k.dataType());
+    }
+    try (Tape copies = new Tape()) {
+      INDArray output = Nd4j.createUninitialized(q.dataType(), q.shape());
+      attend(plain(q, copies), plain(k, copies), plain(v, copies), null, (int) (k.size(1) - q.size(1)), output, null);
+      return output;
+    }
+  }
+
+  /**
+   * The blockwise forward: queries {@code qs [B, Lq, H, dh]} at key positions {@code qOffset ..
+   * qOffset + Lq - 1} of {@code ks, vs [B, Lk, H, dh]}; writes {@code output} and, unless null, the
+   * per-row log-sum-exp {@code lse [B*H, Lq]}.
+   */
+  private void attend(INDArray qs, INDArray ks, INDArray vs, INDArray keyBias, int qOffset, INDArray output,
+      INDArray lse) {
+    int batch = (int) qs.size(0);
+    int queries = (int) qs.size(1);
+    int keys = (int) ks.size(1);
+    int heads = (int) qs.size(2);
+    int dh = (int) qs.size(3);
+    DataType type = qs.dataType();
+    long n = (long) batch * heads;
     double scale = 1.0 / Math.sqrt(dh);
     Map<BiasKey, INDArray> windowBiases = new HashMap<>();
 
-    for (int t0 = 0; t0 < length; t0 += blockSize) {
-      int t1 = Math.min(length, t0 + blockSize);
+    for (int i0 = 0; i0 < queries; i0 += blockSize) {
+      int i1 = Math.min(queries, i0 + blockSize);
+      // t0, t1, s0, e1 are key positions; i0, i1 index the queries.
+      int t0 = qOffset + i0;
+      int t1 = qOffset + i1;
       int s0 = Math.max(0, t0 - window + 1);
-      int e1 = keyEnd(t1, length);
+      int e1 = keyEnd(t1, keys);
       try (MemoryWorkspace ws = blockWorkspace()) {
-        INDArray qb = heads(qs, t0, t1);
+        INDArray qb = heads(qs, i0, i1);
         INDArray kb = heads(ks, s0, e1);
         INDArray vb = heads(vs, s0, e1);
 
@@ -200,17 +254,18 @@ public final class WindowAttention {
         // has sum 0 and all-zero probabilities, so max(sum, 1) leaves the first alone and makes
         // the second output 0 instead of 0/0.
         INDArray sum = Transforms.max(p.sum(2), 1.0, false);
-        INDArray ob = Nd4j.createUninitialized(type, n, t1 - t0, dh);
+        INDArray ob = Nd4j.createUninitialized(type, n, i1 - i0, dh);
         gemm(p, false, vb, false, ob, 1.0, 0.0);
         Nd4j.exec(new BroadcastDivOp(ob, sum, ob, 0, 1));
-        tokens(output, t0, t1).assign(unheads(ob, batch, heads));
-        // For a row without keys this is MAX_FLOOR: exp(score - lse) of its scores (all near
-        // -BIG) still underflows to 0 when the backward recomputes the probabilities.
-        lse.get(NDArrayIndex.all(), NDArrayIndex.interval(t0, t1)).assign(max.addi(Transforms.log(sum, false)));
+        tokens(output, i0, i1).assign(unheads(ob, batch, heads));
+        if (lse != null) {
+          // For a row without keys this is MAX_FLOOR: exp(score - lse) of its scores (all near
+          // -BIG) still underflows to 0 when the backward recomputes the probabilities.
+          lse.get(NDArrayIndex.all(), NDArrayIndex.interval(i0, i1)).assign(max.addi(Transforms.log(sum, false)));
+        }
       }
     }
     freeAll(windowBiases);
-    return new Pass(batch, heads, qs, ks, vs, keyBias, lse, output, owned);
   }
 
   private static void freeAll(Map<BiasKey, INDArray> windowBiases) {

@@ -228,4 +228,21 @@ class RopeTest {
     assertThrows(IllegalArgumentException.class, () -> rope.apply(Nd4j.zeros(DataType.INT32, 1, 3, 2, 4)));
     assertThrows(IllegalArgumentException.class, () -> rope.apply(null));
   }
+
+  @Test
+  void anOffsetRotatesAtAbsolutePositions() {
+    for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
+      Rope rope = Rope.of(8, 10000.0);
+      INDArray x = random(21, type, 1, 40, 2, 8);
+      INDArray whole = rope.apply(x);
+      for (int offset : new int[] {1, 7, 33}) {
+        INDArray piece = x.get(NDArrayIndex.all(), NDArrayIndex.interval(offset, 40), NDArrayIndex.all(),
+            NDArrayIndex.all()).dup('c');
+        INDArray expected = whole.get(NDArrayIndex.all(), NDArrayIndex.interval(offset, 40), NDArrayIndex.all(),
+            NDArrayIndex.all());
+        assertArrayEquals(vec(expected), vec(rope.apply(piece, offset)), 0.0, type + " offset " + offset);
+      }
+    }
+    assertThrows(IllegalArgumentException.class, () -> Rope.of(8, 1e4).apply(Nd4j.zeros(DataType.DOUBLE, 1, 2, 1, 8), -1));
+  }
 }

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 class WindowAttentionTest {
 
@@ -458,5 +459,31 @@ class WindowAttentionTest {
         dOut.getMessage());
     assertThrows(IllegalArgumentException.class, () -> attn.backward(pass, Nd4j.zeros(DataType.DOUBLE, 2, 5, 2, 4)));
     assertThrows(IllegalArgumentException.class, () -> attn.backward(null, ok));
+  }
+
+  @Test
+  void forwardLastEqualsTheLastRowsOfTheForward() {
+    Random rnd = new Random(41);
+    for (int window : new int[] {1, 4, 9, 30}) {
+      WindowAttention attn = new WindowAttention(window, 3);
+      INDArray q = random(rnd, DataType.DOUBLE, 1, 23, 2, 4);
+      INDArray k = random(rnd, DataType.DOUBLE, 1, 23, 2, 4);
+      INDArray v = random(rnd, DataType.DOUBLE, 1, 23, 2, 4);
+      try (WindowAttention.Pass whole = attn.forward(q, k, v, null)) {
+        for (int from : new int[] {0, 5, 22}) {
+          INDArray tail = q.get(NDArrayIndex.all(), NDArrayIndex.interval(from, 23), NDArrayIndex.all(),
+              NDArrayIndex.all()).dup('c');
+          INDArray expected = whole.output().get(NDArrayIndex.all(), NDArrayIndex.interval(from, 23),
+              NDArrayIndex.all(), NDArrayIndex.all());
+          double err = relErr(vec(attn.forwardLast(tail, k, v)), vec(expected));
+          assertTrue(err < 1e-14, "window " + window + " from " + from + ": " + err);
+        }
+      }
+    }
+    WindowAttention attn = new WindowAttention(4, 3);
+    INDArray q = Nd4j.zeros(DataType.DOUBLE, 1, 5, 2, 4);
+    assertThrows(IllegalArgumentException.class, () -> attn.forwardLast(q, Nd4j.zeros(DataType.DOUBLE, 1, 4, 2, 4),
+        Nd4j.zeros(DataType.DOUBLE, 1, 4, 2, 4)));
+    assertThrows(IllegalStateException.class, () -> new WindowAttention(4, 3, false).forwardLast(q, q, q));
   }
 }
