@@ -21,6 +21,8 @@ public final class ModelWorker {
   private final ModelConfig config;
   private final ComputationGraph graph;
   private long version = Long.MIN_VALUE;
+  /** The streaming view of the graph's parameters (built on first use; its state restarts per sequence). */
+  private org.lactspark.model.stream.StreamingModel stream;
 
   /** A worker of {@code config}; the initial parameters are replaced by the first {@link #setParams}. */
   public ModelWorker(ModelConfig config) {
@@ -147,6 +149,42 @@ public final class ModelWorker {
       logits.close(); // [b, L, V]: the largest array of the pass, freed now rather than by the GC
     }
     return new Scored(s, targets, System.nanoTime() - t0);
+  }
+
+  /**
+   * As {@link #score} for one sequence of real tokens (no padding, one document), fed through the
+   * model's streaming state {@code segment} tokens at a time: memory is bounded by the segment
+   * whatever the sequence's length, and the numbers are the whole-sequence forward's.
+   */
+  public Scored scoreStreamed(int[] tokens, int segment) {
+    if (segment < 1) {
+      throw new IllegalArgumentException("segment = " + segment + ": must be >= 1");
+    }
+    long t0 = System.nanoTime();
+    if (stream == null) {
+      stream = org.lactspark.model.stream.StreamingModel.of(graph, config);
+    }
+    stream.reset();
+    int n = tokens.length;
+    int[] targets = new int[n];
+    double[] loss = new double[n];
+    int[] argmax = new int[n];
+    for (int p = 0; p < n; p++) {
+      targets[p] = p + 1 < n ? tokens[p + 1] : -1;
+    }
+    for (int from = 0; from < n; from += segment) {
+      int to = Math.min(n, from + segment);
+      INDArray logits = stream.feed(java.util.Arrays.copyOfRange(tokens, from, to));
+      try {
+        ShiftedCrossEntropy.TokenScores s =
+            ShiftedCrossEntropy.score(logits, java.util.Arrays.copyOfRange(targets, from, to));
+        System.arraycopy(s.loss(), 0, loss, from, to - from);
+        System.arraycopy(s.argmax(), 0, argmax, from, to - from);
+      } finally {
+        logits.close();
+      }
+    }
+    return new Scored(new ShiftedCrossEntropy.TokenScores(loss, argmax), targets, System.nanoTime() - t0);
   }
 
   private static INDArray[] arrays(Sequences seqs, int from, int to) {

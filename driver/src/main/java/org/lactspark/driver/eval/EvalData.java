@@ -123,11 +123,12 @@ record EvalData(String location, Manifest manifest, List<String> splits, Tokeniz
     }
   }
 
-  /** Sequences in the scored splits. */
-  long sequences() {
+  /** Sequences read from the scored splits when each is cut at {@code limit} (0: whole). */
+  long sequences(long limit) {
     long n = 0;
     for (String s : splits) {
-      n += manifest.shards(s).stream().mapToLong(Manifest.Shard::records).sum();
+      long all = manifest.shards(s).stream().mapToLong(Manifest.Shard::records).sum();
+      n += limit > 0 ? Math.min(limit, all) : all;
     }
     return n;
   }

@@ -78,8 +78,10 @@ public final class EvalJob {
       if (probes != null) {
         probes.checkAgainst(m, "probes", source("probes"), conf);
       }
-      if (m.config().vocabSize() < 1) {
-        throw new org.lactspark.conf.ConfigException(key, m.location(), source(key), "the model has no vocabulary");
+      if (config.segmentTokens() > 0 && m.config().documentRestart()) {
+        throw new org.lactspark.conf.ConfigException("segmentTokens", config.segmentTokens(), source("segmentTokens"),
+            "model '" + m.label() + "' restarts its fast weights at document starts (documentRestart), which the "
+                + "streaming state does not follow: use segmentTokens=0");
       }
     }
     return new Plan(List.copyOf(models), data, probes, out);
@@ -110,8 +112,9 @@ public final class EvalJob {
       notes.addAll(plan.probes().notes());
     }
     notes.addAll(Comparison.notes(plan.models(), results, totals));
-    return new EvalReport(EvalReport.FORMAT_VERSION, Instant.now().toString(), info(plan.dataset(), config.split()),
-        info(plan.probes(), "all"), results, notes);
+    return new EvalReport(EvalReport.FORMAT_VERSION, Instant.now().toString(),
+        info(plan.dataset(), config.split(), config.maxSequences()),
+        info(plan.probes(), "all", config.maxProbeExamples()), results, notes);
   }
 
   private EvalTotals score(JavaSparkContext sc, EvalModel m, float[] params, EvalData data, boolean probe,
@@ -120,7 +123,7 @@ public final class EvalJob {
     int bucketSize = Math.max(1, (len + config.positionBuckets() - 1) / config.positionBuckets());
     int buckets = (len + bucketSize - 1) / bucketSize;
     TokenizerSpec tok = probe ? null : data.tokenizer();
-    EvalPass.Setup setup = new EvalPass.Setup(m.config(), "eval|" + m.modelJson(), config.microBatch(), buckets,
+    EvalPass.Setup setup = new EvalPass.Setup(m.config(), "eval|" + m.modelJson(), config.microBatch(), config.segmentTokens(), buckets,
         bucketSize, tok, new SerializableConf(sc.hadoopConfiguration()));
     int parts = config.workers() > 0 ? config.workers() : sc.defaultParallelism();
     List<EvalShare> shares = new ArrayList<>();
@@ -149,11 +152,12 @@ public final class EvalJob {
         new EvalReport.Timing(seconds, run, nanos == 0 ? Double.NaN : run / (nanos / 1e9)));
   }
 
-  private static EvalReport.DatasetInfo info(EvalData d, String split) {
+  /** What was read of {@code d}: at most {@code limit} sequences per split (0: all). */
+  private static EvalReport.DatasetInfo info(EvalData d, String split, long limit) {
     if (d == null) {
       return null;
     }
-    return new EvalReport.DatasetInfo(d.location(), d.splits().size() == 1 ? d.splits().get(0) : split, d.sequences(),
-        d.manifest().sequenceLength(), d.manifest().tokenizer().name());
+    return new EvalReport.DatasetInfo(d.location(), d.splits().size() == 1 ? d.splits().get(0) : split,
+        d.sequences(limit), d.manifest().sequenceLength(), d.manifest().tokenizer().name());
   }
 }

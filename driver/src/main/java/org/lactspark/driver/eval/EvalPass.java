@@ -36,12 +36,13 @@ final class EvalPass {
    * @param model the model configuration
    * @param modelKey identifies the model among an executor's resident ones
    * @param microBatch sequences per forward pass
+   * @param segmentTokens 0, or the piece size of streamed scoring (one sequence at a time)
    * @param buckets position buckets
    * @param bucketSize positions per bucket
    * @param tokenizer the dataset's tokenizer (for per-byte loss), or null when it cannot be loaded
    * @param conf the Hadoop configuration the tasks read the data with
    */
-  record Setup(ModelConfig model, String modelKey, int microBatch, int buckets, int bucketSize,
+  record Setup(ModelConfig model, String modelKey, int microBatch, int segmentTokens, int buckets, int bucketSize,
       TokenizerSpec tokenizer, SerializableConf conf) implements Serializable {}
 
   /** Scores {@code shares} at {@code params}; an empty list gives empty totals. */
@@ -86,10 +87,16 @@ final class EvalPass {
         w.setParams(version, params.value());
         SequenceScorer scorer = new SequenceScorer(setup.buckets(), setup.bucketSize(),
             setup.tokenizer() == null ? null : setup.tokenizer().open());
+        String probe = share.probe() ? share.split() : null;
+        if (setup.segmentTokens() > 0) {
+          for (int i = 0; i < list.size(); i++) {
+            scorer.add(list, i, i + 1, w.scoreStreamed(list.get(i).tokens(), setup.segmentTokens()), probe);
+          }
+          return scorer.totals();
+        }
         for (int from = 0; from < seqs.count(); from += setup.microBatch()) {
           int to = Math.min(seqs.count(), from + setup.microBatch());
-          ModelWorker.Scored s = w.score(seqs, from, to);
-          scorer.add(list, from, to, s, share.probe() ? share.split() : null);
+          scorer.add(list, from, to, w.score(seqs, from, to), probe);
         }
         return scorer.totals();
       });

@@ -227,6 +227,24 @@ class EvalJobTest {
   }
 
   @Test
+  void streamedScoringGivesTheWholeSequenceNumbers() throws IOException {
+    EvalReport whole = evaluate(config("probes=" + probes, "maxProbeExamples=3"));
+    EvalReport streamed = evaluate(config("probes=" + probes, "maxProbeExamples=3", "segmentTokens=24"));
+    EvalReport.ModelResult a = whole.models().get(0);
+    EvalReport.ModelResult b = streamed.models().get(0);
+    assertEquals(a.loss().tokens(), b.loss().tokens());
+    assertEquals(a.loss().lossPerToken(), b.loss().lossPerToken(), 1e-5);
+    for (int i = 0; i < a.positions().buckets().size(); i++) {
+      assertEquals(a.positions().buckets().get(i).meanLoss(), b.positions().buckets().get(i).meanLoss(), 1e-5);
+    }
+    assertEquals(a.retrieval().size(), b.retrieval().size());
+    for (int i = 0; i < a.retrieval().size(); i++) {
+      assertEquals(a.retrieval().get(i).tokenAccuracy(), b.retrieval().get(i).tokenAccuracy(), 1e-12);
+    }
+    assertEquals(6, streamed.probes().sequences(), "3 examples of each of 2 splits");
+  }
+
+  @Test
   void retrievalAccuracyMatchesGreedyPredictionsOfTheAnswers() throws IOException {
     EvalReport r = evaluate(config("dataset=", "probes=" + probes));
     EvalReport.ModelResult m = r.models().get(0);
