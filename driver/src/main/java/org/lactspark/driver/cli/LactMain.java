@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = LactMain.Version.class,
     description = "lact-spark: train and evaluate LaCT models on Apache Spark.",
-    subcommands = {PrepareCommand.class, TrainCommand.class, EvalCommand.class, ConformanceCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {PrepareCommand.class, TrainCommand.class, EvalCommand.class, GenerateCommand.class, ConformanceCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class LactMain implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

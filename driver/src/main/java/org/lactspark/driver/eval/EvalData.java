@@ -23,7 +23,7 @@ import org.lactspark.data.tokenize.TokenizerSpec;
  * @param tokenizer the tokenizer that made it, or null when it cannot be loaded (then a note says so)
  * @param notes what the reader should know (a tokenizer that could not be loaded)
  */
-record EvalData(String location, Manifest manifest, List<String> splits, TokenizerSpec tokenizer, List<String> notes) {
+public record EvalData(String location, Manifest manifest, List<String> splits, TokenizerSpec tokenizer, List<String> notes) {
 
   /**
    * Opens the dataset named by key {@code key} and checks split {@code split} (null: every split,
@@ -49,7 +49,11 @@ record EvalData(String location, Manifest manifest, List<String> splits, Tokeniz
       }
     }
     List<String> notes = new ArrayList<>();
-    return new EvalData(location, m, List.copyOf(splits), tokenizer(m, location, conf, notes), notes);
+    TokenizerSpec tok = split == null ? null : tokenizer(m, location, conf, notes);
+    if (split != null && tok == null) {
+      notes.add(location + ": the bytes behind each token are unknown, so there is no per-byte loss");
+    }
+    return new EvalData(location, m, List.copyOf(splits), tok, notes);
   }
 
   /** The manifest at {@code location}, or a message naming the key. */
@@ -63,6 +67,22 @@ record EvalData(String location, Manifest manifest, List<String> splits, Tokeniz
   }
 
   /**
+   * The tokenizer the dataset at {@code location} was made with (for {@code bin/lact generate}).
+   *
+   * @throws ConfigException naming {@code key} when the dataset or its tokenizer cannot be read, or
+   *     the tokenizer file has changed since
+   */
+  public static TokenizerSpec tokenizerOf(String key, String location, String source, Configuration conf) {
+    Manifest m = manifest(key, location, source, conf);
+    List<String> notes = new ArrayList<>();
+    TokenizerSpec t = tokenizer(m, location, conf, notes);
+    if (t == null) {
+      throw new ConfigException(key, location, source, String.join("; ", notes));
+    }
+    return t;
+  }
+
+  /**
    * The tokenizer a dataset's manifest records, loaded again so tasks can count bytes; null (and a
    * note) when its file is gone or has changed since.
    */
@@ -73,7 +93,7 @@ record EvalData(String location, Manifest manifest, List<String> splits, Tokeniz
       if (m.tokenizer().name().startsWith(TokenizerFiles.BYTE)) {
         return TokenizerSpec.bytes(m.tokenizer().name().contains("+bos"), m.tokenizer().name().contains("+eos"));
       }
-      notes.add(location + ": the manifest does not say where its tokenizer is: no per-byte loss");
+      notes.add(location + ": the manifest does not say where its tokenizer is");
       return null;
     }
     try {
@@ -81,12 +101,12 @@ record EvalData(String location, Manifest manifest, List<String> splits, Tokeniz
           c.getOrDefault("bosToken", ""), c.getOrDefault("eosToken", ""), location + "/" + Manifest.FILE, conf);
       if (!t.identity().equals(m.tokenizer())) {
         notes.add(location + ": the tokenizer at " + name + " is not the one the dataset was made with ("
-            + t.identity() + " against " + m.tokenizer() + "): no per-byte loss");
+            + t.identity() + " against " + m.tokenizer() + ")");
         return null;
       }
       return t;
     } catch (RuntimeException e) {
-      notes.add(location + ": its tokenizer could not be loaded (" + e.getMessage() + "): no per-byte loss");
+      notes.add(location + ": its tokenizer could not be loaded (" + e.getMessage() + ")");
       return null;
     }
   }
