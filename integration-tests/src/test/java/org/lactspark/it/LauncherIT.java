@@ -138,6 +138,24 @@ class LauncherIT {
     assertTrue(Files.exists(elsewhere.resolve("run/checkpoints/step-00000002/checkpoint.json")));
     assertTrue(Files.size(elsewhere.resolve("run/loss.png")) > 1000);
     assertTrue(train.err().contains("step 2/2"), train.err());
+    Result eval = lact("eval", "--checkpoint", "run", "--json", "--set", "maxSequences=2");
+    assertEquals(0, eval.status(), eval.out() + eval.err());
+    JsonNode e = new ObjectMapper().readTree(eval.lastLine());
+    assertEquals(t.get("validation_loss").asDouble(), e.get("models").get(0).get("loss").get("lossPerToken").asDouble(),
+        1e-4, "eval's loss over the same 2 validation sequences as training's validation pass");
+    assertTrue(Files.exists(elsewhere.resolve("run/eval/report.html")) && Files.exists(elsewhere.resolve("run/eval/eval.json")));
+    Result watch = lact("eval", "--watch", "run", "--once", "--set", "maxSequences=1", "--out", "watched");
+    assertEquals(0, watch.status(), watch.out() + watch.err());
+    assertTrue(watch.out().contains("evaluated 1 new checkpoint"), watch.out());
+    assertTrue(lact("eval", "--watch", "run", "--once", "--set", "maxSequences=1", "--out", "watched").out()
+        .contains("evaluated 0 new checkpoint"));
+    Result gen = lact("generate", "--checkpoint", "run", "--prompt", "It was", "--max-tokens", "5", "--json");
+    assertEquals(0, gen.status(), gen.out() + gen.err());
+    assertEquals(5, new ObjectMapper().readTree(gen.lastLine()).get("ids").size(), gen.lastLine());
+    Result noCkpt = lact("eval", "--checkpoint", "nowhere");
+    assertEquals(2, noCkpt.status(), noCkpt.out() + noCkpt.err());
+    assertTrue(noCkpt.err().contains("checkpoint") && noCkpt.err().contains("does not exist"), noCkpt.err());
+
     Result more = lact("train", "--model", "tiny", "--model-set", "contextLength=2048", "--steps", "3", "--set",
         "batchTokens=2048", "--set", "warmupSteps=1", "--run-dir", "run");
     assertEquals(2, more.status(), more.out() + more.err());

@@ -12,7 +12,7 @@ import org.lactspark.data.probe.KeyValueRecall;
  * preset with a short window so the pairs lie beyond it), and the training run. Every field can be
  * overridden with a system property {@code lact.recall.<field>}.
  */
-record RecallSettings(int seqLen, int pairs, int distance, int window, int chunk, int batch, int steps,
+public record RecallSettings(int seqLen, int pairs, int distance, int window, int chunk, int batch, int steps,
     double lr, long seed) {
 
   static RecallSettings fromProperties(RecallSettings defaults) {
@@ -28,11 +28,11 @@ record RecallSettings(int seqLen, int pairs, int distance, int window, int chunk
         Long.getLong("lact.recall.seed", defaults.seed));
   }
 
-  KeyValueRecall task() {
+  public KeyValueRecall task() {
     return new KeyValueRecall(seqLen, pairs, 1, 1, pairs, distance);
   }
 
-  ModelConfig model(boolean ttt) {
+  public ModelConfig model(boolean ttt) {
     List<String> o = new ArrayList<>(List.of("windowSize=" + window, "chunkSize=" + chunk,
         "contextLength=" + seqLen, "tttEnabled=" + ttt));
     return Presets.load("tiny", o);

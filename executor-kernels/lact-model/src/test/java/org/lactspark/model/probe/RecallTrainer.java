@@ -16,13 +16,13 @@ import org.nd4j.linalg.factory.Nd4j;
  * Trains a model on the key-value recall task with the project's AdamW and measures recall: the
  * fraction of queried value tokens the model predicts exactly (argmax), on examples it never saw.
  */
-final class RecallTrainer {
+public final class RecallTrainer {
   private final KeyValueRecall task;
   private final int batch;
   private final DataType dataType;
   private final String backend;
 
-  RecallTrainer(KeyValueRecall task, int batch, DataType dataType, String backend) {
+  public RecallTrainer(KeyValueRecall task, int batch, DataType dataType, String backend) {
     this.task = task;
     this.batch = batch;
     this.dataType = dataType;
@@ -30,7 +30,7 @@ final class RecallTrainer {
   }
 
   /** The trained graph after {@code steps} steps at learning rate {@code lr}. */
-  ComputationGraph train(ModelConfig c, long seed, int steps, double lr) {
+  public ComputationGraph train(ModelConfig c, long seed, int steps, double lr) {
     return train(c, seed, steps, lr, 0, (s, g) -> { });
   }
 
@@ -62,7 +62,7 @@ final class RecallTrainer {
   }
 
   /** Recall on {@code n} batches of examples from seeds no training batch uses. */
-  double recall(ComputationGraph g, int n) {
+  public double recall(ComputationGraph g, int n) {
     long correct = 0;
     long total = 0;
     for (int i = 0; i < n; i++) {
