@@ -115,7 +115,8 @@ public final class TrainStepBench implements Callable<Integer> {
       peak = mem.max() - base;
     }
     Kernels.decorate(k -> k);
-    report(c, LactOpBench.median(step), LactOpBench.median(op), opFlops.get(), losses, peak);
+    double[] forwards = forwards(g, ids);
+    report(c, LactOpBench.median(step), LactOpBench.median(op), opFlops.get(), losses, peak, forwards);
     return 0;
   }
 
@@ -157,6 +158,27 @@ public final class TrainStepBench implements Callable<Integer> {
     return Nd4j.create(v, new long[] {batch, length}, DataType.DOUBLE).castTo(DataType.FLOAT);
   }
 
+  /**
+   * Median times in ms of the forward alone, {@code runs} times each: in training mode (what a
+   * training step runs before its backward; it keeps the activations the backward needs) and in
+   * inference mode (what {@code bin/lact eval} runs), so the two can be compared per token.
+   */
+  private double[] forwards(ComputationGraph g, INDArray ids) {
+    double[] train = new double[runs];
+    double[] infer = new double[runs];
+    for (int i = 0; i < runs; i++) {
+      long t = System.nanoTime();
+      g.feedForward(ids, true);
+      train[i] = (System.nanoTime() - t) / 1e6;
+      t = System.nanoTime();
+      INDArray out = g.output(false, ids)[0];
+      infer[i] = (System.nanoTime() - t) / 1e6;
+      out.close();
+    }
+    g.clear();
+    return new double[] {LactOpBench.median(train), LactOpBench.median(infer)};
+  }
+
   /** Forward, backward and the AdamW update; returns the loss. */
   private static double step(ComputationGraph g, AdamW opt, INDArray ids) {
     g.setInputs(ids);
@@ -169,7 +191,8 @@ public final class TrainStepBench implements Callable<Integer> {
     return g.score();
   }
 
-  private void report(ModelConfig c, double stepMs, double opMs, long opFlops, double[] losses, long peak) {
+  private void report(ModelConfig c, double stepMs, double opMs, long opFlops, double[] losses, long peak,
+      double[] forwardMs) {
     long tokens = (long) batch * length;
     double restFlops = restFlops(c, tokens);
     double gemmPeak = gemmPeakGflops();
@@ -178,10 +201,11 @@ public final class TrainStepBench implements Callable<Integer> {
         "{\"bench\":\"train-step\",\"preset\":\"%s\",\"batch\":%d,\"length\":%d,\"params\":%d,"
             + "\"step_ms\":%.1f,\"op_ms\":%.1f,\"rest_ms\":%.1f,\"tokens_per_s\":%.0f,"
             + "\"op_gflops\":%.2f,\"rest_gflops\":%.2f,\"gemm_peak_gflops\":%.2f,"
-            + "\"loss_first\":%.4f,\"loss_last\":%.4f,\"peak_memory_bytes\":%d}%n",
+            + "\"loss_first\":%.4f,\"loss_last\":%.4f,\"peak_memory_bytes\":%d,"
+            + "\"forward_train_ms\":%.1f,\"forward_eval_ms\":%.1f}%n",
         label(), batch, length, LactModelLayout.of(c).size(), stepMs, opMs, stepMs - opMs,
         tokens / (stepMs / 1e3), opFlops / (opMs * 1e6), restFlops / ((stepMs - opMs) * 1e6), gemmPeak,
-        losses[0], losses[losses.length - 1], peak);
+        losses[0], losses[losses.length - 1], peak, forwardMs[0], forwardMs[1]);
     out.flush();
   }
 
