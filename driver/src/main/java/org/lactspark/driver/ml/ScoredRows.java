@@ -17,12 +17,14 @@ final class ScoredRows implements Iterator<Row> {
   private final Iterator<Row> in;
   private final ScoringSetup setup;
   private final BatchScorer scorer;
+  private final TokenRows parse;
   private final ArrayDeque<Row> ready = new ArrayDeque<>();
 
   ScoredRows(Iterator<Row> in, ScoringSetup setup, BatchScorer scorer) {
     this.in = in;
     this.setup = setup;
     this.scorer = scorer;
+    this.parse = new TokenRows(setup);
   }
 
   @Override
@@ -50,7 +52,6 @@ final class ScoredRows implements Iterator<Row> {
     List<Integer> at = new ArrayList<>();
     List<int[]> tokens = new ArrayList<>();
     List<int[]> starts = new ArrayList<>();
-    TokenRows parse = new TokenRows(setup);
     for (int i = 0; i < rows.size(); i++) {
       int[] t = parse.tokens(rows.get(i));
       if (t == null) {

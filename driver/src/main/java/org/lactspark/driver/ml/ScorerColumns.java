@@ -12,7 +12,7 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * The columns a {@link SequenceLossScorer} reads and writes, and the checks of an input schema
- * against them. Every message names the param and the column, for a pipeline's stages are
+ * against them; it travels to executors with the task (for their messages). Every message names the param and the column, for a pipeline's stages are
  * configured far from where the error shows.
  *
  * @param input the token ids (param inputCol)
@@ -21,7 +21,9 @@ import org.apache.spark.sql.types.StructType;
  * @param tokens the scored-token count (param tokensCol), empty when not written
  * @param positions the per-position losses (param positionLossCol), empty when not written
  */
-record ScorerColumns(String input, String starts, String output, String tokens, String positions) {
+record ScorerColumns(String input, String starts, String output, String tokens, String positions)
+    implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
   private static final String STAGE = "SequenceLossScorer: ";
 
   /** The input schema with the output columns appended, after checking it. */
