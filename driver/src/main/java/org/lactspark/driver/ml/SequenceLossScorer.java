@@ -33,8 +33,10 @@ import scala.runtime.AbstractFunction1;
  * DataFrame: the mean natural-log loss per scored token ({@code outputCol}), the number of tokens
  * scored ({@code tokensCol}) and, optionally, the loss at every position ({@code positionLossCol}).
  * Position p's loss is that of predicting token p + 1 from tokens 0..p; a sequence of n tokens
- * scores n - 1 of them (fewer in document-restart mode with several documents: a document's first
- * token is not predicted). The numbers equal those of {@code bin/lact eval} on the same sequences.
+ * scores n - 1 of them (fewer when {@code documentStartsCol} gives it several documents and the
+ * model was trained with {@code documentRestart}: a document's first token is then not predicted,
+ * and its position loss is NaN). With the document starts a packed dataset records, the numbers
+ * equal those of {@code bin/lact eval} on the same sequences.
  *
  * <p>Each {@link #transform} resolves the checkpoint and broadcasts its parameters once (in
  * chunks); the executors score on their resident models, {@code batchSize} rows per forward pass,
@@ -44,7 +46,8 @@ import scala.runtime.AbstractFunction1;
  *
  * <p>A sequence of fewer than 2 tokens scores nothing: its loss is null (so that SQL aggregates skip
  * it), its token count 0, its position losses empty. A null sequence gives nulls. Sequences longer
- * than the model's training context are scored (the model's positions extend past it), unless
+ * than the model's training context are scored (nothing in the model is sized by it: the rotary
+ * positions are computed for any length), though quality past it was never trained, unless
  * {@code maxLength} forbids them. Saved and loaded with its params like any Spark ML stage ({@link
  * #write}, {@link #read}, {@link #load}); the checkpoint is saved as its path, not copied.
  */
