@@ -46,9 +46,9 @@ import scala.runtime.AbstractFunction1;
  *
  * <p>A sequence of fewer than 2 tokens scores nothing: its loss is null (so that SQL aggregates skip
  * it), its token count 0, its position losses empty. A null sequence gives nulls. Sequences longer
- * than the model's training context are scored (nothing in the model is sized by it: the rotary
- * positions are computed for any length), though quality past it was never trained, unless
- * {@code maxLength} forbids them. Saved and loaded with its params like any Spark ML stage ({@link
+ * than the model's training context are scored unless {@code maxLength} forbids them: nothing in
+ * the model is sized by that context (rotary positions are computed for any length), though the
+ * model never trained past it. Saved and loaded with its params like any Spark ML stage ({@link
  * #write}, {@link #read}, {@link #load}); the checkpoint is saved as its path, not copied.
  */
 public final class SequenceLossScorer extends Transformer implements DefaultParamsWritable {
