@@ -20,14 +20,19 @@ final class Comparison {
       if (m.trainingDataset() == null) {
         continue;
       }
-      out.add(String.format(Locale.ROOT, "%s: checkpoint %s (step %d), trained on %s; TTT branch %s; attention "
+      out.add(String.format(Locale.ROOT, "%s: checkpoint %s (step %d), trained on %s%s; TTT branch %s; attention "
           + "window %d tokens, TTT chunk %d tokens.", m.label(), m.location(), m.step(), m.trainingDataset(),
+          m.trainedTokens() < 0 ? "" : String.format(Locale.ROOT, " (%,d tokens)", m.trainedTokens()),
           m.config().tttEnabled() ? "on" : "off", m.config().windowSize(), m.config().chunkSize()));
     }
     for (int i = 1; i < models.size(); i++) {
       if (totals.get(0) != null && totals.get(i) != null) {
         out.add(loss(first.label(), models.get(i).label(), totals.get(0), totals.get(i)));
         out.add(beyondWindow(first, models.get(i), results.get(0), results.get(i)));
+        String ttt = tttNotAhead(first, models.get(i), totals.get(0), totals.get(i));
+        if (ttt != null) {
+          out.add(ttt);
+        }
       }
       String r = retrieval(results.get(0), results.get(i));
       if (r != null) {
@@ -70,6 +75,27 @@ final class Comparison {
         : String.format(Locale.ROOT, "the two are not separated: the paired difference %+.4f is within two standard "
             + "errors (%.4f) over %d sequences", mean, 2 * se, used);
     return String.format(Locale.ROOT, "Loss per token: %s %.4f, %s %.4f; %s.", a, la, b, lb, verdict);
+  }
+
+  /**
+   * When the model with the TTT branch is not ahead of one without it, the sentence that keeps the
+   * comparison in proportion; null otherwise.
+   */
+  private static String tttNotAhead(EvalModel a, EvalModel b, EvalTotals ta, EvalTotals tb) {
+    if (a.config().tttEnabled() == b.config().tttEnabled()) {
+      return null;
+    }
+    EvalModel on = a.config().tttEnabled() ? a : b;
+    EvalTotals tOn = on == a ? ta : tb;
+    EvalTotals tOff = on == a ? tb : ta;
+    if (tOn.lossSum / tOn.tokens < tOff.lossSum / tOff.tokens) {
+      return null;
+    }
+    return String.format(Locale.ROOT, "The model with the TTT branch (%s) is not ahead here%s. Its extra parts (the "
+        + "fast weights' initial state, the learning-rate and momentum projections) start untrained, and a short "
+        + "run may not separate the two: this comparison shows these checkpoints, not what TTT can do after a full "
+        + "training run.", on.label(), on.trainedTokens() < 0 ? ""
+            : String.format(Locale.ROOT, " after %,d training tokens", on.trainedTokens()));
   }
 
   /** Mean loss over the positions beyond the attention window, where only the TTT branch reaches. */

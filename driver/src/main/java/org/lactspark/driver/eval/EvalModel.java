@@ -20,9 +20,10 @@ import org.lactspark.driver.checkpoint.CheckpointStore;
  * @param config the model configuration
  * @param modelJson that configuration as JSON
  * @param trainingDataset the dataset it was trained on, as its run recorded it (null if unknown)
+ * @param trainedTokens tokens it was trained on (steps times the batch's tokens), -1 if unknown
  */
 public record EvalModel(String label, String location, int step, ModelConfig config, String modelJson,
-    String trainingDataset) {
+    String trainingDataset, long trainedTokens) {
   /** The subdirectory of a run directory that holds its checkpoints (as {@code TrainJob} writes it). */
   public static final String CHECKPOINTS = "checkpoints";
 
@@ -78,7 +79,16 @@ public record EvalModel(String label, String location, int step, ModelConfig con
     ModelConfig c = ModelConfigLoader.load(new StringReader(h.modelJson()), h.location() + "/checkpoint.json",
         List.of());
     return new EvalModel(label, h.location(), h.step(), c, h.modelJson(),
-        h.config() == null ? null : h.config().get("dataset"));
+        h.config() == null ? null : h.config().get("dataset"), trainedTokens(h));
+  }
+
+  private static long trainedTokens(CheckpointStore.Header h) {
+    String batch = h.config() == null ? null : h.config().get("batchTokens");
+    try {
+      return batch == null ? -1 : (long) h.step() * Long.parseLong(batch);
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 
   /** The parameters, checked against the checkpoint's checksum. */
