@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -23,17 +22,13 @@ import org.junit.jupiter.api.io.TempDir;
 import org.lactspark.conf.ConfigException;
 import org.lactspark.conf.EvalConfig;
 import org.lactspark.conf.ModelConfig;
-import org.lactspark.conf.PrepareConfig;
 import org.lactspark.conf.load.EvalConfigLoader;
-import org.lactspark.conf.load.PrepareConfigLoader;
 import org.lactspark.conf.load.TrainConfigLoader;
-import org.lactspark.data.dataset.DatasetReader;
 import org.lactspark.data.dataset.PackedSequence;
-import org.lactspark.data.dataset.ShardSource;
-import org.lactspark.data.prepare.PrepareJob;
 import org.lactspark.data.probe.Probe;
 import org.lactspark.data.probe.ProbeDatasets;
 import org.lactspark.data.tokenize.ByteTokenizer;
+import org.lactspark.driver.TestRuns;
 import org.lactspark.driver.checkpoint.CheckpointStore;
 import org.lactspark.driver.dist.ModelWorker;
 import org.lactspark.driver.dist.Sequences;
@@ -79,32 +74,12 @@ class EvalJobTest {
   }
 
   private static Path prepare(String name, String... sets) throws IOException {
-    Path corpus = Files.createDirectories(tmp.resolve("corpus-" + name));
-    Random r = new Random(3);
-    StringBuilder b = new StringBuilder();
-    String[] words = {"the", "cat", "sat", "on", "a", "mat", "and", "dog", "ran", "far", "away", "home"};
-    for (int p = 0; p < 120; p++) {
-      for (int w = 0; w < 8 + r.nextInt(12); w++) {
-        b.append(words[r.nextInt(words.length)]).append(' ');
-      }
-      b.append(".\n\n");
-    }
-    Files.writeString(corpus.resolve("text.txt"), b);
-    Path out = tmp.resolve(name);
-    List<String> o = new ArrayList<>(List.of("inputs=" + corpus.toUri(), "inputFormat=paragraphs", "sequenceLength=64"));
-    o.addAll(List.of(sets));
-    PrepareConfig pc = PrepareConfigLoader.load(null, o);
-    new PrepareJob(pc, PrepareJob.tokenizerFor(pc, sc.hadoopConfiguration())).run(sc, out.toString(), false, p -> { },
-        60);
-    return out;
+    return TestRuns.prepare(sc, tmp, name, 3, 120, 8, 12, sets);
   }
 
   private static Path train(String name, List<String> modelSets) throws IOException {
-    Path dir = tmp.resolve(name);
-    new TrainJob(TrainConfigLoader.load(null, List.of("dataset=" + dataset, "model=tiny", "runDir=" + dir, "steps=4",
-        "batchTokens=256", "warmupSteps=1", "checkpointEvery=2", "validateEvery=4", "validationSequences=2",
-        "peakGflops=1")), modelSets).run(sc, false, m -> { });
-    return dir;
+    return TestRuns.train(sc, dataset, tmp.resolve(name), List.of("steps=4", "batchTokens=256", "warmupSteps=1",
+        "checkpointEvery=2", "validateEvery=4", "validationSequences=2"), modelSets);
   }
 
   private static EvalConfig config(String... sets) throws IOException {
@@ -129,13 +104,7 @@ class EvalJobTest {
   }
 
   private static List<PackedSequence> read(Path data, String split) throws IOException {
-    List<PackedSequence> out = new ArrayList<>();
-    try (DatasetReader r = DatasetReader.open(ShardSource.directory(data), split, DatasetReader.Cursor.START)) {
-      for (PackedSequence s = r.next(); s != null; s = r.next()) {
-        out.add(s);
-      }
-    }
-    return out;
+    return TestRuns.read(data, split);
   }
 
   /** Logits of one sequence {@code [len, V]} in float64. */

@@ -5,12 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.Pipeline;
@@ -28,19 +26,13 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.lactspark.driver.TestRuns;
 import org.lactspark.conf.ConfigException;
-import org.lactspark.conf.PrepareConfig;
 import org.lactspark.conf.load.EvalConfigLoader;
-import org.lactspark.conf.load.PrepareConfigLoader;
-import org.lactspark.conf.load.TrainConfigLoader;
-import org.lactspark.data.dataset.DatasetReader;
 import org.lactspark.data.dataset.PackedSequence;
-import org.lactspark.data.dataset.ShardSource;
-import org.lactspark.data.prepare.PrepareJob;
 import org.lactspark.driver.eval.EvalJob;
 import org.lactspark.driver.eval.EvalModel;
 import org.lactspark.driver.eval.EvalReport;
-import org.lactspark.driver.train.TrainJob;
 import org.lactspark.model.graph.LactModels;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -85,41 +77,16 @@ class SequenceLossScorerTest {
   }
 
   private static Path train(JavaSparkContext sc, String name, List<String> modelSets) throws IOException {
-    Path dir = tmp.resolve(name);
-    new TrainJob(TrainConfigLoader.load(null, List.of("dataset=" + dataset, "model=tiny", "runDir=" + dir, "steps=2",
-        "batchTokens=256", "warmupSteps=1", "checkpointEvery=2", "validateEvery=2", "validationSequences=2",
-        "peakGflops=1")), modelSets).run(sc, false, m -> { });
-    return dir;
+    return TestRuns.train(sc, dataset, tmp.resolve(name), List.of("steps=2", "batchTokens=256", "warmupSteps=1",
+        "checkpointEvery=2", "validateEvery=2", "validationSequences=2"), modelSets);
   }
 
   private static Path prepare(JavaSparkContext sc) throws IOException {
-    Path corpus = Files.createDirectories(tmp.resolve("corpus"));
-    Random r = new Random(5);
-    StringBuilder b = new StringBuilder();
-    String[] words = {"the", "cat", "sat", "on", "a", "mat", "and", "dog", "ran", "far", "away", "home"};
-    for (int p = 0; p < 80; p++) {
-      for (int w = 0; w < 4 + r.nextInt(14); w++) {
-        b.append(words[r.nextInt(words.length)]).append(' ');
-      }
-      b.append(".\n\n");
-    }
-    Files.writeString(corpus.resolve("text.txt"), b);
-    Path out = tmp.resolve("dataset");
-    PrepareConfig pc = PrepareConfigLoader.load(null, List.of("inputs=" + corpus.toUri(), "inputFormat=paragraphs",
-        "sequenceLength=64", "validationFraction=0.25"));
-    new PrepareJob(pc, PrepareJob.tokenizerFor(pc, sc.hadoopConfiguration())).run(sc, out.toString(), false, p -> { },
-        60);
-    return out;
+    return TestRuns.prepare(sc, tmp, "dataset", 5, 80, 4, 14, "validationFraction=0.25");
   }
 
   private static List<PackedSequence> read(Path data, String split) throws IOException {
-    List<PackedSequence> out = new ArrayList<>();
-    try (DatasetReader r = DatasetReader.open(ShardSource.directory(data), split, DatasetReader.Cursor.START)) {
-      for (PackedSequence s = r.next(); s != null; s = r.next()) {
-        out.add(s);
-      }
-    }
-    return out;
+    return TestRuns.read(data, split);
   }
 
   /** The newest checkpoint's model with its parameters installed. */

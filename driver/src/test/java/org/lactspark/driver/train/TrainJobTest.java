@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -18,12 +17,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.lactspark.driver.TestRuns;
 import org.lactspark.conf.ConfigException;
-import org.lactspark.conf.PrepareConfig;
 import org.lactspark.conf.TrainConfig;
-import org.lactspark.conf.load.PrepareConfigLoader;
 import org.lactspark.conf.load.TrainConfigLoader;
-import org.lactspark.data.prepare.PrepareJob;
 import org.lactspark.driver.checkpoint.Checkpoint;
 import org.lactspark.driver.checkpoint.CheckpointStore;
 
@@ -42,22 +39,7 @@ class TrainJobTest {
         .set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1")
         .set("spark.ui.enabled", "false"));
     sc.setLogLevel("WARN");
-    Path corpus = Files.createDirectories(tmp.resolve("corpus"));
-    Random r = new Random(3);
-    StringBuilder b = new StringBuilder();
-    String[] words = {"the", "cat", "sat", "on", "a", "mat", "and", "dog", "ran", "far", "away", "home"};
-    for (int p = 0; p < 120; p++) {
-      for (int w = 0; w < 8 + r.nextInt(12); w++) {
-        b.append(words[r.nextInt(words.length)]).append(' ');
-      }
-      b.append(".\n\n");
-    }
-    Files.writeString(corpus.resolve("text.txt"), b);
-    dataset = tmp.resolve("dataset");
-    PrepareConfig pc = PrepareConfigLoader.load(null, List.of("inputs=" + corpus.toUri(), "inputFormat=paragraphs",
-        "sequenceLength=64", "validationFraction=0.1"));
-    new PrepareJob(pc, PrepareJob.tokenizerFor(pc, sc.hadoopConfiguration())).run(sc, dataset.toString(), false,
-        p -> { }, 60);
+    dataset = TestRuns.prepare(sc, tmp, "dataset", 3, 120, 8, 12, "validationFraction=0.1");
   }
 
   @AfterAll

@@ -23,14 +23,23 @@ public interface LactStream extends AutoCloseable {
   /** The spec the stream was opened with (always block-causal). */
   LactSpec spec();
 
-  /** Fast-weight instances n. */
-  int n();
+  /** The instances and widths of the fast weights, as {@code stream} was opened with them. */
+  LactStreamShape shape();
 
-  /** Input and output width of the fast SwiGLU. */
-  int dIn();
+  /** Fast-weight instances. */
+  default int n() {
+    return shape().n();
+  }
 
-  /** Hidden width of the fast SwiGLU. */
-  int dH();
+  /** Input and output width. */
+  default int dIn() {
+    return shape().dIn();
+  }
+
+  /** Hidden width. */
+  default int dH() {
+    return shape().dH();
+  }
 
   /**
    * {@code f_W(q)} for queries {@code q [n, t, dIn]} ({@code t >= 1}) with the current weights.

@@ -44,18 +44,8 @@ final class ReferenceLactStream implements LactStream {
   }
 
   @Override
-  public int n() {
-    return shape.n();
-  }
-
-  @Override
-  public int dIn() {
-    return shape.dIn();
-  }
-
-  @Override
-  public int dH() {
-    return shape.dH();
+  public LactStreamShape shape() {
+    return shape;
   }
 
   private void requireOpen() {
