@@ -127,6 +127,13 @@ template <class T> __global__ void momentumStep(T* d, T* m, const T* mom, long L
     T p = d[i] + (T) beta * m[i]; d[i] = p; m[i] = p;
   }
 }
+// out[b] = in[b]^T for batch matrices of r x c
+template <class T> __global__ void transpose(const T* in, T* out, int r, int c, long n) {
+  for (long i = blockIdx.x * (long) blockDim.x + threadIdx.x; i < n; i += (long) gridDim.x * blockDim.x) {
+    long b = i / ((long) r * c), e = i % ((long) r * c); long row = e / c, col = e % c;
+    out[b * (long) r * c + col * r + row] = in[i];
+  }
+}
 template <class T> __global__ void axpy(T* y, const T* x, long n) {
   for (long i = blockIdx.x * (long) blockDim.x + threadIdx.x; i < n; i += (long) gridDim.x * blockDim.x) y[i] += x[i];
 }
@@ -140,13 +147,13 @@ template <class T> void newtonSchulz(cublasHandle_t h, T* g, int batch, int r, i
   for (auto& st : S) {
     if (!tall) bmm<T>(h, false, true, s, s, c, 1, x, c, size, x, c, size, 0, a, s, (long) s * s, batch);   // A = X X^T
     else bmm<T>(h, true, false, s, s, r, 1, x, c, size, x, c, size, 0, a, s, (long) s * s, batch);        // A = X^T X
-    CK(cudaMemcpy(b, a, sizeof(T) * batch * s * s, cudaMemcpyDeviceToDevice));
+    CK(cudaMemcpyAsync(b, a, sizeof(T) * batch * s * s, cudaMemcpyDeviceToDevice));
     bmm<T>(h, false, false, s, s, s, (T) st[2], a, s, (long) s * s, a, s, (long) s * s, (T) st[1], b, s, (long) s * s, batch); // B = bA + cAA
-    CK(cudaMemcpy(g, x, sizeof(T) * batch * size, cudaMemcpyDeviceToDevice));
+    CK(cudaMemcpyAsync(g, x, sizeof(T) * batch * size, cudaMemcpyDeviceToDevice));
     if (!tall) bmm<T>(h, false, false, r, c, r, 1, b, s, (long) s * s, g, c, size, (T) st[0], x, c, size, batch);     // X = aX + B X
     else bmm<T>(h, false, false, r, c, c, 1, g, c, size, b, s, (long) s * s, (T) st[0], x, c, size, batch);           // X = aX + X B
   }
-  CK(cudaMemcpy(g, x, sizeof(T) * batch * size, cudaMemcpyDeviceToDevice));
+  CK(cudaMemcpyAsync(g, x, sizeof(T) * batch * size, cudaMemcpyDeviceToDevice));
 }
 
 template <class T> T* up(const std::vector<double>& v) {
@@ -166,24 +173,39 @@ template <class T> struct Inputs {
   }
 };
 
+// Device buffers of one shape, allocated once (no cudaMalloc inside the chunk loop or the timing).
+template <class T> struct Work {
+  long ws, big; int sq;
+  T *w[3], *rho[3], *z[3], *m[3], *d, *ta, *tu, *tg, *th, *tga, *tk, *nx, *na, *nb, *tr;
+  Work(int n, int dIn, int dH, int C) {
+    ws = (long) dH * dIn; big = (long) n * C * std::max(dH, dIn); sq = std::min(dH, dIn);
+    for (int i = 0; i < 3; i++) { w[i] = zeros<T>(n * ws); rho[i] = zeros<T>((long) n * std::max(dH, dIn)); z[i] = zeros<T>(n * ws); m[i] = zeros<T>(n * ws); }
+    d = zeros<T>(3 * n * ws);  // the three updates side by side: NS runs on all 3n at once
+    ta = zeros<T>(big); tu = zeros<T>(big); tg = zeros<T>(big); th = zeros<T>(big); tga = zeros<T>(big); tk = zeros<T>(big);
+    nx = zeros<T>(3 * n * ws); na = zeros<T>(3L * n * sq * sq); nb = zeros<T>(3L * n * sq * sq); tr = zeros<T>(n * ws);
+  }
+  ~Work() {
+    for (int i = 0; i < 3; i++) { CK(cudaFree(w[i])); CK(cudaFree(rho[i])); CK(cudaFree(z[i])); CK(cudaFree(m[i])); }
+    for (T* p : {d, ta, tu, tg, th, tga, tk, nx, na, nb, tr}) CK(cudaFree(p));
+  }
+};
+
 // The block-causal forward into out [n, L, dIn] (the inputs' weights are left as given).
-template <class T> void forward(cublasHandle_t h, const Inputs<T>& in, T* out) {
+template <class T> void forward(cublasHandle_t h, const Inputs<T>& in, T* out, Work<T>& wk) {
   int n = in.n, dIn = in.dIn, dH = in.dH, L = in.L, C = in.C;
-  long ws = (long) dH * dIn;  // every fast matrix has dH*dIn entries
+  long ws = wk.ws;
   int rows[3] = {dH, dIn, dH}, cols[3] = {dIn, dH, dIn};
-  T *w[3], *rho[3], *z[3], *m[3], *d[3];
+  T** w = wk.w; T** z = wk.z; T** m = wk.m; T** rho = wk.rho;
+  T* d[3] = {wk.d, wk.d + n * ws, wk.d + 2 * n * ws};
+  T *ta = wk.ta, *tu = wk.tu, *tg = wk.tg, *th = wk.th, *tga = wk.tga, *tk = wk.tk;
   const T* q = in.q; const T* k = in.k; const T* v = in.v;
   const T* const* lr = in.lr;
   for (int i = 0; i < 3; i++) {
-    w[i] = zeros<T>(n * ws); CK(cudaMemcpy(w[i], in.w[i], sizeof(T) * n * ws, cudaMemcpyDeviceToDevice));
-    rho[i] = zeros<T>((long) n * rows[i]); rowNorms<<<n * rows[i], 256>>>(w[i], rho[i], cols[i]); CK(cudaGetLastError());
-    z[i] = zeros<T>(n * ws); CK(cudaMemcpy(z[i], w[i], sizeof(T) * n * ws, cudaMemcpyDeviceToDevice));
-    m[i] = zeros<T>(n * ws); d[i] = zeros<T>(n * ws);
+    CK(cudaMemcpyAsync(w[i], in.w[i], sizeof(T) * n * ws, cudaMemcpyDeviceToDevice));
+    rowNorms<<<n * rows[i], 256>>>(w[i], rho[i], cols[i]); CK(cudaGetLastError());
+    CK(cudaMemcpyAsync(z[i], w[i], sizeof(T) * n * ws, cudaMemcpyDeviceToDevice));
+    CK(cudaMemsetAsync(m[i], 0, sizeof(T) * n * ws));
   }
-  long big = (long) n * C * std::max(dH, dIn);
-  T *ta = zeros<T>(big), *tu = zeros<T>(big), *tg = zeros<T>(big), *th = zeros<T>(big), *tga = zeros<T>(big), *tk = zeros<T>(big);
-  int sq = std::min(dH, dIn);
-  T *nx = zeros<T>(n * ws), *na = zeros<T>((long) n * sq * sq), *nb = zeros<T>((long) n * sq * sq);
   long sL = (long) L * dIn;
   int e = 0;
   auto apply = [&](int s, int t) {
@@ -206,17 +228,24 @@ template <class T> void forward(cublasHandle_t h, const Inputs<T>& in, T* out) {
     scaleRows<<<GRID((long) n * C * dIn)>>>(ks, lr[2] + s, tk, L, C, dIn, (long) n * C * dIn); CK(cudaGetLastError());
     bmm<T>(h, true, false, dH, dIn, C, 1, tg, dH, (long) C * dH, tk, dIn, (long) C * dIn, 0, d[2], dIn, ws, n);
     bmm<T>(h, true, false, dIn, dH, C, 1, vs, dIn, sL, th, dH, (long) C * dH, 0, d[1], dH, ws, n);
+    if (in.mom) {
+      for (int i = 0; i < 3; i++) { momentumStep<<<GRID(n * ws)>>>(d[i], m[i], in.mc, L, s, C, ws, n * ws); CK(cudaGetLastError()); }
+    }
+    if (in.muon) {
+      // W1's update is the transpose shape of W0's and W2's; NS(X^T) = NS(X)^T, so all 3n run as one batch of dH x dIn
+      if (dH != dIn) { transpose<<<GRID(n * ws)>>>(d[1], wk.tr, dIn, dH, n * ws); CK(cudaGetLastError());
+        CK(cudaMemcpyAsync(d[1], wk.tr, sizeof(T) * n * ws, cudaMemcpyDeviceToDevice)); }
+      newtonSchulz<T>(h, wk.d, 3 * n, dH, dIn, wk.nx, wk.na, wk.nb);
+      if (dH != dIn) { transpose<<<GRID(n * ws)>>>(d[1], wk.tr, dH, dIn, n * ws); CK(cudaGetLastError());
+        CK(cudaMemcpyAsync(d[1], wk.tr, sizeof(T) * n * ws, cudaMemcpyDeviceToDevice)); }
+    }
     for (int i = 0; i < 3; i++) {
-      if (in.mom) { momentumStep<<<GRID(n * ws)>>>(d[i], m[i], in.mc, L, s, C, ws, n * ws); CK(cudaGetLastError()); }
-      if (in.muon) newtonSchulz<T>(h, d[i], n, rows[i], cols[i], nx, na, nb);
-      if (!in.pre) CK(cudaMemcpy(z[i], w[i], sizeof(T) * n * ws, cudaMemcpyDeviceToDevice));
+      if (!in.pre) CK(cudaMemcpyAsync(z[i], w[i], sizeof(T) * n * ws, cudaMemcpyDeviceToDevice));
       axpy<<<GRID(n * ws)>>>(z[i], d[i], n * ws); CK(cudaGetLastError());
       renorm<<<n * rows[i], 256>>>(z[i], rho[i], w[i], cols[i]); CK(cudaGetLastError());
     }
   }
   apply(e, L - e);
-  for (T* p : {ta, tu, tg, th, tga, tk, nx, na, nb}) CK(cudaFree(p));
-  for (int i = 0; i < 3; i++) { CK(cudaFree(w[i])); CK(cudaFree(rho[i])); CK(cudaFree(z[i])); CK(cudaFree(m[i])); CK(cudaFree(d[i])); }
 }
 
 template <class T> double runCase(const std::string& dir, cublasHandle_t h) {
@@ -231,7 +260,7 @@ template <class T> double runCase(const std::string& dir, cublasHandle_t h) {
   in.mc = in.mom ? up<T>(npy(dir + "/momentum.npy")) : nullptr;
   std::vector<double> ref = npy(dir + "/O.npy");
   T* out = zeros<T>((long) in.n * in.L * in.dIn);
-  forward(h, in, out);
+  { Work<T> wk(in.n, in.dIn, in.dH, in.C); forward(h, in, out, wk); CK(cudaDeviceSynchronize()); }
   CK(cudaDeviceSynchronize());
   std::vector<T> o(ref.size()); CK(cudaMemcpy(o.data(), out, sizeof(T) * o.size(), cudaMemcpyDeviceToHost));
   double num = 0, den = 0;
@@ -257,10 +286,11 @@ template <class T> Inputs<T> randomInputs(int n, int d, int dH, int L, int C, bo
 template <class T> void bench(cublasHandle_t h, const char* label, int n, int d, int L, int C, bool muon, bool mom) {
   Inputs<T> in = randomInputs<T>(n, d, d, L, C, muon, mom);
   T* out = zeros<T>((long) n * L * d);
+  Work<T> wk(n, d, d, C);
   cudaEvent_t a, b; CK(cudaEventCreate(&a)); CK(cudaEventCreate(&b));
   std::vector<float> t;
   for (int r = 0; r < 7; r++) {
-    CK(cudaEventRecord(a)); forward(h, in, out); CK(cudaEventRecord(b)); CK(cudaEventSynchronize(b));
+    CK(cudaEventRecord(a)); forward(h, in, out, wk); CK(cudaEventRecord(b)); CK(cudaEventSynchronize(b));
     float ms; CK(cudaEventElapsedTime(&ms, a, b)); if (r >= 2) t.push_back(ms);
   }
   std::sort(t.begin(), t.end());
