@@ -108,23 +108,33 @@ template <class T> __global__ void renorm(const T* z, const T* rho, T* w, int co
   T f = rho[blockIdx.x] / (T) (sqrt(acc[0]) + 1e-5);
   for (int j = threadIdx.x; j < cols; j += blockDim.x) w[(long) blockIdx.x * cols + j] = r[j] * f;
 }
-// x = g / (|g|_F + 1e-7), one block per matrix
-template <class T> __global__ void frobNormalise(const T* g, T* x, long size) {
+// Frobenius norms: many blocks per matrix (grid.y = matrix), partial sums added atomically into sq[b]
+template <class T> __global__ void frobPartial(const T* g, double* sq, long size) {
   __shared__ double acc[256];
-  const T* m = g + blockIdx.x * size; double s = 0;
-  for (long j = threadIdx.x; j < size; j += blockDim.x) s += (double) m[j] * m[j];
+  const T* m = g + blockIdx.y * size; double s = 0;
+  for (long j = blockIdx.x * (long) blockDim.x + threadIdx.x; j < size; j += (long) gridDim.x * blockDim.x) s += (double) m[j] * m[j];
   acc[threadIdx.x] = s; __syncthreads();
   for (int k = blockDim.x / 2; k > 0; k >>= 1) { if (threadIdx.x < k) acc[threadIdx.x] += acc[threadIdx.x + k]; __syncthreads(); }
-  T f = T(1) / (T) (sqrt(acc[0]) + 1e-7);
-  for (long j = threadIdx.x; j < size; j += blockDim.x) x[blockIdx.x * size + j] = m[j] * f;
+  if (threadIdx.x == 0) atomicAdd(&sq[blockIdx.y], acc[0]);
 }
-// beta_i = mean of momentum[i, s:e]; p = d + beta m; m = p
-template <class T> __global__ void momentumStep(T* d, T* m, const T* mom, long L, int s, int c, long size, long n) {
-  for (long i = blockIdx.x * (long) blockDim.x + threadIdx.x; i < n; i += (long) gridDim.x * blockDim.x) {
-    long inst = i / size; double beta = 0;
-    for (int t = 0; t < c; t++) beta += mom[inst * L + s + t];
-    beta /= c;
-    T p = d[i] + (T) beta * m[i]; d[i] = p; m[i] = p;
+// x = g / (sqrt(sq[b]) + 1e-7)
+template <class T> __global__ void frobScale(const T* g, T* x, const double* sq, long size, long n) {
+  for (long i = blockIdx.x * (long) blockDim.x + threadIdx.x; i < n; i += (long) gridDim.x * blockDim.x)
+    x[i] = g[i] * (T) (1.0 / (sqrt(sq[i / size]) + 1e-7));
+}
+// beta[i] = mean of momentum[i, s:s+c], one block per instance
+template <class T> __global__ void chunkMean(const T* mom, double* beta, long L, int s, int c) {
+  __shared__ double acc[256];
+  double v = 0;
+  for (int t = threadIdx.x; t < c; t += blockDim.x) v += mom[blockIdx.x * L + s + t];
+  acc[threadIdx.x] = v; __syncthreads();
+  for (int k = blockDim.x / 2; k > 0; k >>= 1) { if (threadIdx.x < k) acc[threadIdx.x] += acc[threadIdx.x + k]; __syncthreads(); }
+  if (threadIdx.x == 0) beta[blockIdx.x] = acc[0] / c;
+}
+// p = d + beta m; m = p (all three updates at once: d and m hold 3 blocks of n matrices)
+template <class T> __global__ void momentumStep(T* d, T* m, const double* beta, int n, long size, long total) {
+  for (long i = blockIdx.x * (long) blockDim.x + threadIdx.x; i < total; i += (long) gridDim.x * blockDim.x) {
+    T p = d[i] + (T) beta[(i / size) % n] * m[i]; d[i] = p; m[i] = p;
   }
 }
 // out[b] = in[b]^T for batch matrices of r x c
@@ -143,7 +153,11 @@ template <class T> void newtonSchulz(cublasHandle_t h, T* g, int batch, int r, i
   static const double S[5][3] = {{4.0848, -6.8946, 2.9270}, {3.9505, -6.3029, 2.6377}, {3.7418, -5.5913, 2.3037},
       {2.8769, -3.1427, 1.2046}, {2.8366, -3.0525, 1.2012}};
   long size = (long) r * c; bool tall = r > c; int s = tall ? c : r;
-  frobNormalise<<<batch, 256>>>(g, x, size); CK(cudaGetLastError());
+  static double* sq = nullptr; static int sqCap = 0;
+  if (sqCap < batch) { if (sq) CK(cudaFree(sq)); CK(cudaMalloc(&sq, sizeof(double) * batch)); sqCap = batch; }
+  CK(cudaMemsetAsync(sq, 0, sizeof(double) * batch));
+  frobPartial<<<dim3((unsigned) std::min<long>((size + 255) / 256, 64), batch), 256>>>(g, sq, size); CK(cudaGetLastError());
+  frobScale<<<GRID(batch * size)>>>(g, x, sq, size, batch * size); CK(cudaGetLastError());
   for (auto& st : S) {
     if (!tall) bmm<T>(h, false, true, s, s, c, 1, x, c, size, x, c, size, 0, a, s, (long) s * s, batch);   // A = X X^T
     else bmm<T>(h, true, false, s, s, r, 1, x, c, size, x, c, size, 0, a, s, (long) s * s, batch);        // A = X^T X
@@ -176,17 +190,20 @@ template <class T> struct Inputs {
 // Device buffers of one shape, allocated once (no cudaMalloc inside the chunk loop or the timing).
 template <class T> struct Work {
   long ws, big; int sq;
-  T *w[3], *rho[3], *z[3], *m[3], *d, *ta, *tu, *tg, *th, *tga, *tk, *nx, *na, *nb, *tr;
+  double* beta;
+  T *w[3], *rho[3], *z[3], *mall, *d, *ta, *tu, *tg, *th, *tga, *tk, *nx, *na, *nb, *tr;
   Work(int n, int dIn, int dH, int C) {
     ws = (long) dH * dIn; big = (long) n * C * std::max(dH, dIn); sq = std::min(dH, dIn);
-    for (int i = 0; i < 3; i++) { w[i] = zeros<T>(n * ws); rho[i] = zeros<T>((long) n * std::max(dH, dIn)); z[i] = zeros<T>(n * ws); m[i] = zeros<T>(n * ws); }
+    for (int i = 0; i < 3; i++) { w[i] = zeros<T>(n * ws); rho[i] = zeros<T>((long) n * std::max(dH, dIn)); z[i] = zeros<T>(n * ws); }
+    mall = zeros<T>(3 * n * ws); CK(cudaMalloc(&beta, sizeof(double) * n));
     d = zeros<T>(3 * n * ws);  // the three updates side by side: NS runs on all 3n at once
     ta = zeros<T>(big); tu = zeros<T>(big); tg = zeros<T>(big); th = zeros<T>(big); tga = zeros<T>(big); tk = zeros<T>(big);
     nx = zeros<T>(3 * n * ws); na = zeros<T>(3L * n * sq * sq); nb = zeros<T>(3L * n * sq * sq); tr = zeros<T>(n * ws);
   }
   ~Work() {
-    for (int i = 0; i < 3; i++) { CK(cudaFree(w[i])); CK(cudaFree(rho[i])); CK(cudaFree(z[i])); CK(cudaFree(m[i])); }
-    for (T* p : {d, ta, tu, tg, th, tga, tk, nx, na, nb, tr}) CK(cudaFree(p));
+    for (int i = 0; i < 3; i++) { CK(cudaFree(w[i])); CK(cudaFree(rho[i])); CK(cudaFree(z[i])); }
+    CK(cudaFree(beta));
+    for (T* p : {mall, d, ta, tu, tg, th, tga, tk, nx, na, nb, tr}) CK(cudaFree(p));
   }
 };
 
@@ -195,7 +212,7 @@ template <class T> void forward(cublasHandle_t h, const Inputs<T>& in, T* out, W
   int n = in.n, dIn = in.dIn, dH = in.dH, L = in.L, C = in.C;
   long ws = wk.ws;
   int rows[3] = {dH, dIn, dH}, cols[3] = {dIn, dH, dIn};
-  T** w = wk.w; T** z = wk.z; T** m = wk.m; T** rho = wk.rho;
+  T** w = wk.w; T** z = wk.z; T** rho = wk.rho;
   T* d[3] = {wk.d, wk.d + n * ws, wk.d + 2 * n * ws};
   T *ta = wk.ta, *tu = wk.tu, *tg = wk.tg, *th = wk.th, *tga = wk.tga, *tk = wk.tk;
   const T* q = in.q; const T* k = in.k; const T* v = in.v;
@@ -204,8 +221,8 @@ template <class T> void forward(cublasHandle_t h, const Inputs<T>& in, T* out, W
     CK(cudaMemcpyAsync(w[i], in.w[i], sizeof(T) * n * ws, cudaMemcpyDeviceToDevice));
     rowNorms<<<n * rows[i], 256>>>(w[i], rho[i], cols[i]); CK(cudaGetLastError());
     CK(cudaMemcpyAsync(z[i], w[i], sizeof(T) * n * ws, cudaMemcpyDeviceToDevice));
-    CK(cudaMemsetAsync(m[i], 0, sizeof(T) * n * ws));
   }
+  CK(cudaMemsetAsync(wk.mall, 0, sizeof(T) * 3 * n * ws));
   long sL = (long) L * dIn;
   int e = 0;
   auto apply = [&](int s, int t) {
@@ -229,7 +246,8 @@ template <class T> void forward(cublasHandle_t h, const Inputs<T>& in, T* out, W
     bmm<T>(h, true, false, dH, dIn, C, 1, tg, dH, (long) C * dH, tk, dIn, (long) C * dIn, 0, d[2], dIn, ws, n);
     bmm<T>(h, true, false, dIn, dH, C, 1, vs, dIn, sL, th, dH, (long) C * dH, 0, d[1], dH, ws, n);
     if (in.mom) {
-      for (int i = 0; i < 3; i++) { momentumStep<<<GRID(n * ws)>>>(d[i], m[i], in.mc, L, s, C, ws, n * ws); CK(cudaGetLastError()); }
+      chunkMean<<<n, 256>>>(in.mc, wk.beta, L, s, C); CK(cudaGetLastError());
+      momentumStep<<<GRID(3 * n * ws)>>>(wk.d, wk.mall, wk.beta, n, ws, 3 * n * ws); CK(cudaGetLastError());
     }
     if (in.muon) {
       // W1's update is the transpose shape of W0's and W2's; NS(X^T) = NS(X)^T, so all 3n run as one batch of dH x dIn
@@ -294,6 +312,15 @@ template <class T> void bench(cublasHandle_t h, const char* label, int n, int d,
     float ms; CK(cudaEventElapsedTime(&ms, a, b)); if (r >= 2) t.push_back(ms);
   }
   std::sort(t.begin(), t.end());
+  if (muon) {  // one Newton-Schulz over the 3n updates alone
+    std::vector<float> u;
+    for (int r = 0; r < 12; r++) {
+      CK(cudaEventRecord(a)); newtonSchulz<T>(h, wk.d, 3 * n, d, d, wk.nx, wk.na, wk.nb); CK(cudaEventRecord(b)); CK(cudaEventSynchronize(b));
+      float ms; CK(cudaEventElapsedTime(&ms, a, b)); if (r >= 2) u.push_back(ms);
+    }
+    std::sort(u.begin(), u.end());
+    std::printf("  one NS of %d x %d^2 (5 steps): %.3f ms\n", 3 * n, d, u[u.size() / 2]);
+  }
   double flops = 6.0 * 3 * d * d * (double) L * n + (muon ? 3.0 * 30 * n * std::pow(d, 3) * (L / C - 1) : 0);
   std::printf("bench %-28s n=%d d=%d L=%d C=%d muon=%d momentum=%d: forward %.2f ms (median of 5), %.1f TFLOP/s\n",
       label, n, d, L, C, muon, mom, t[t.size() / 2], flops / t[t.size() / 2] / 1e9);
