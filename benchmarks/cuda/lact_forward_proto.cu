@@ -4,6 +4,7 @@
 // elementwise kernels, checked against the official golden vectors' output O.
 // Usage: lact_forward_proto FIXTURE_DIR... ; prints one line per case and precision.
 #include <cublas_v2.h>
+#include <cuda_bf16.h>
 #include <cuda_runtime.h>
 #include <algorithm>
 #include <cmath>
@@ -59,13 +60,53 @@ template <> struct Gemm<float> {
 
 // Row-major batched C[m x n] = al * op(A) op(B) + be * C; A stored [m x k] (or [k x m] when ta), B [k x n] (or [n x k]).
 // ldX is the stored row length (lets chunk views of [L, d] rows be used directly).
+
+#define GRID(n) (int) std::min<long>(((n) + 255) / 256, 4096), 256
+
+// bf16 mode (float path only): the SwiGLU products take bf16 copies of their operands and accumulate
+// and write in fp32, as the reference's autocast does; Newton-Schulz stays in fp32/TF32 (it switches
+// the mode off). The copies are made per product here (a prototype: the backend would keep bf16
+// copies of q, k, v and of each weight version instead).
+static bool g_bf16 = false;
+static __nv_bfloat16 *g_ca = nullptr, *g_cb = nullptr;
+static long g_cap = 0;
+__global__ void castStrided(const float* src, __nv_bfloat16* dst, int rows, int cols, int ld, long long stride, long total) {
+  for (long i = blockIdx.x * (long) blockDim.x + threadIdx.x; i < total; i += (long) gridDim.x * blockDim.x) {
+    long b = i / ((long) rows * cols), e = i % ((long) rows * cols);
+    dst[i] = __float2bfloat16(src[b * stride + (e / cols) * (long) ld + e % cols]);
+  }
+}
+static void ensureCast(long total) {
+  if (g_cap < total) {  // both buffers at once: A's copy must survive the allocation for B's
+    if (g_ca) { CK(cudaFree(g_ca)); CK(cudaFree(g_cb)); }
+    CK(cudaMalloc(&g_ca, sizeof(__nv_bfloat16) * total)); CK(cudaMalloc(&g_cb, sizeof(__nv_bfloat16) * total)); g_cap = total;
+  }
+}
+static void castInto(const float* src, __nv_bfloat16* dst, int rows, int cols, int ld, long long stride, int batch) {
+  long total = (long) rows * cols * batch;
+  castStrided<<<GRID(total)>>>(src, dst, rows, cols, ld, stride, total); CK(cudaGetLastError());
+}
+
 template <class T> void bmm(cublasHandle_t h, bool ta, bool tb, int m, int n, int k, T al, const T* A, int lda, long long sa,
     const T* B, int ldb, long long sb, T be, T* C, int ldc, long long sc, int batch) {
   // column-major: C^T = op(B)^T op(A)^T
   Gemm<T>::run(h, tb ? CUBLAS_OP_T : CUBLAS_OP_N, ta ? CUBLAS_OP_T : CUBLAS_OP_N, n, m, k, al, B, ldb, sb, A, lda, sa, be, C, ldc, sc, batch);
 }
 
-#define GRID(n) (int) std::min<long>(((n) + 255) / 256, 4096), 256
+template <> void bmm<float>(cublasHandle_t h, bool ta, bool tb, int m, int n, int k, float al, const float* A, int lda,
+    long long sa, const float* B, int ldb, long long sb, float be, float* C, int ldc, long long sc, int batch) {
+  cublasOperation_t oa = ta ? CUBLAS_OP_T : CUBLAS_OP_N, ob = tb ? CUBLAS_OP_T : CUBLAS_OP_N;
+  if (!g_bf16) {
+    Gemm<float>::run(h, ob, oa, n, m, k, al, B, ldb, sb, A, lda, sa, be, C, ldc, sc, batch);
+    return;
+  }
+  int ra = ta ? k : m, ca = ta ? m : k, rb = tb ? n : k, cb = tb ? k : n;  // stored shapes
+  ensureCast(std::max((long) ra * ca, (long) rb * cb) * batch);
+  castInto(A, g_ca, ra, ca, lda, sa, batch);
+  castInto(B, g_cb, rb, cb, ldb, sb, batch);
+  CB(cublasGemmStridedBatchedEx(h, ob, oa, n, m, k, &al, g_cb, CUDA_R_16BF, cb, (long long) rb * cb, g_ca, CUDA_R_16BF, ca,
+      (long long) ra * ca, &be, C, CUDA_R_32F, ldc, sc, batch, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+}
 template <class T> __device__ T sig(T x) { return T(1) / (T(1) + exp(-x)); }
 
 // g = silu(a) * u  (in place into a)
@@ -153,6 +194,7 @@ template <class T> void newtonSchulz(cublasHandle_t h, T* g, int batch, int r, i
   static const double S[5][3] = {{4.0848, -6.8946, 2.9270}, {3.9505, -6.3029, 2.6377}, {3.7418, -5.5913, 2.3037},
       {2.8769, -3.1427, 1.2046}, {2.8366, -3.0525, 1.2012}};
   long size = (long) r * c; bool tall = r > c; int s = tall ? c : r;
+  bool bf16 = g_bf16; g_bf16 = false;  // Newton-Schulz in fp32 / TF32
   static double* sq = nullptr; static int sqCap = 0;
   if (sqCap < batch) { if (sq) CK(cudaFree(sq)); CK(cudaMalloc(&sq, sizeof(double) * batch)); sqCap = batch; }
   CK(cudaMemsetAsync(sq, 0, sizeof(double) * batch));
@@ -168,6 +210,7 @@ template <class T> void newtonSchulz(cublasHandle_t h, T* g, int batch, int r, i
     else bmm<T>(h, false, false, r, c, c, 1, g, c, size, b, s, (long) s * s, (T) st[0], x, c, size, batch);           // X = aX + X B
   }
   CK(cudaMemcpyAsync(g, x, sizeof(T) * batch * size, cudaMemcpyDeviceToDevice));
+  g_bf16 = bf16;
 }
 
 template <class T> T* up(const std::vector<double>& v) {
@@ -339,6 +382,19 @@ int main(int argc, char** argv) {
     bad += !ok;
     std::printf("%-34s O rel.err float64 %.2e  float32 %.2e  %s\n", dir.substr(dir.rfind('/') + 1).c_str(), e64, e32, ok ? "PASS" : "FAIL");
   }
+  // bf16 operands (fp32 accumulation, TF32 Newton-Schulz) on the fixtures: error only (no bound here)
+  CB(cublasSetMathMode(h, CUBLAS_TF32_TENSOR_OP_MATH));
+  g_bf16 = true;
+  for (int i = 1; i < argc; i++) {
+    std::string dir = argv[i];
+    if (!jsonHas(slurp(dir + "/case.json"), "lact_swiglu_block_causal")) continue;
+    std::printf("%-34s O rel.err bf16 operands %.2e\n", dir.substr(dir.rfind('/') + 1).c_str(), runCase<float>(dir, h));
+  }
+  bench<float>(h, "bf16 operands, TF32 NS", 4, 384, 32768, 2048, true, true);
+  bench<float>(h, "bf16 operands", 4, 384, 32768, 2048, false, false);
+  bench<float>(h, "bf16 operands, TF32 NS", 4, 768, 32768, 2048, true, true);
+  g_bf16 = false;
+  CB(cublasSetMathMode(h, CUBLAS_PEDANTIC_MATH));
   // the issue's shapes (760M layer and 3B layer), forward only, float32 without and with TF32
   bench<float>(h, "float32 (no TF32)", 4, 384, 32768, 2048, true, true);
   bench<float>(h, "float32 (no TF32)", 4, 384, 32768, 2048, false, false);
