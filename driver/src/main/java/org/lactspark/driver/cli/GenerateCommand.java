@@ -18,10 +18,8 @@ import org.lactspark.data.tokenize.Tokenizer;
 import org.lactspark.data.tokenize.TokenizerSpec;
 import org.lactspark.driver.eval.EvalData;
 import org.lactspark.driver.eval.EvalModel;
-import org.lactspark.model.graph.LactModels;
 import org.lactspark.model.stream.Generator;
 import org.lactspark.model.stream.StreamingModel;
-import org.nd4j.linalg.factory.Nd4j;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -79,9 +77,7 @@ public final class GenerateCommand implements Callable<Integer> {
     }
     int[] ids = promptIds(tok, text);
     int stop = stopToken != null ? stopToken : tok.eosId();
-    ComputationGraph g = LactModels.build(m.config(), LactModels.Options.defaults());
-    float[] params = m.params(conf);
-    g.params().assign(Nd4j.create(params, g.params().shape(), 'c'));
+    ComputationGraph g = m.graph(conf);
     long t0 = System.nanoTime();
     int[] out;
     try (StreamingModel s = StreamingModel.of(g, m.config())) {

@@ -142,8 +142,7 @@ public final class AveragingRound {
       List<Tuple2<Integer, Tuple2<Integer, Object>>> out = new ArrayList<>();
       while (in.hasNext()) {
         List<Sequences> steps = in.next();
-        Outcome o = Workers.with(key + GpuBinding.bindCurrentTask(), () -> new ModelWorker(model),
-            w -> localSteps(w, steps));
+        Outcome o = Workers.with(key, model, w -> localSteps(w, steps));
         Outcome stats = new Outcome(null, null, null, o.lossSum(), o.scored(), o.normSum(), 1, o.computeNanos());
         out.addAll(ChunkedSum.records(part, stats, o.params().length, o.params(), o.m(), o.v()));
       }

@@ -103,7 +103,7 @@ public final class SyncStep {
   private record ModelWork(ModelConfig model, String key, int microBatch, boolean train) implements Work {
     @Override
     public Gradients apply(Sequences s, float[][] params, long version) {
-      return Workers.with(key + GpuBinding.bindCurrentTask(), () -> new ModelWorker(model), w -> {
+      return Workers.with(key, model, w -> {
         w.setParams(version, params);
         return train ? w.gradients(s, microBatch) : w.loss(s, microBatch);
       });

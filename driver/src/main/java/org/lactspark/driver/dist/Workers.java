@@ -4,7 +4,6 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.function.Supplier;
 
 /**
  * The executor-resident models: one JVM keeps the models it built, keyed by model, and lends each
@@ -16,16 +15,24 @@ public final class Workers {
 
   private Workers() {}
 
-  /** Runs {@code work} with a worker of {@code key}, building one with {@code make} if none is free. */
-  public static <T> T with(String key, Supplier<ModelWorker> make, java.util.function.Function<ModelWorker, T> work) {
-    ModelWorker w = borrow(key);
+  /**
+   * Runs {@code work} with a resident model of {@code model}, on the GPU Spark assigned the current
+   * task if any ({@link GpuBinding}: models are kept per device), building one if none of
+   * {@code key} is free there.
+   *
+   * @param key identifies the model among the executor's resident ones (run and configuration)
+   */
+  public static <T> T with(String key, org.lactspark.conf.ModelConfig model,
+      java.util.function.Function<ModelWorker, T> work) {
+    String k = key + GpuBinding.bindCurrentTask();
+    ModelWorker w = borrow(k);
     if (w == null) {
-      w = make.get();
+      w = new ModelWorker(model);
     }
     try {
       return work.apply(w);
     } finally {
-      release(key, w);
+      release(k, w);
     }
   }
 

@@ -66,8 +66,7 @@ public final class CheckpointWatcher {
         List<EvalModel> models = new ArrayList<>(List.of(model));
         baseline.ifPresent(models::add);
         EvalJob.Plan plan = job.plan(models, out, conf);
-        model.params(conf); // the whole vector must check out before Spark is asked for anything
-        r = job.run(sc, plan, progress);
+        r = job.run(sc, plan, progress); // reads and checks the parameters before any Spark job
       } catch (IOException ex) {
         LOG.warn("checkpoint {} is not readable whole yet; it is left for the next poll: {}", e.location(),
             ex.getMessage());

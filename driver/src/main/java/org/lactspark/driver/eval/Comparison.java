@@ -44,7 +44,7 @@ final class Comparison {
 
   /** The paired per-sequence comparison of mean loss. */
   static String loss(String a, String b, EvalTotals ta, EvalTotals tb) {
-    int n = Math.min(ta.sequenceLoss.length, tb.sequenceLoss.length);
+    int n = Math.min(ta.lossSequences, tb.lossSequences);
     double[] d = new double[n];
     int used = 0;
     for (int i = 0; i < n; i++) {

@@ -71,7 +71,6 @@ public final class EvalJob {
     EvalData probes = config.probes().isBlank() ? null
         : EvalData.open("probes", config.probes(), source("probes"), null, conf);
     for (EvalModel m : models) {
-      String key = m == models.get(0) ? "checkpoint" : "baseline";
       if (data != null) {
         data.checkAgainst(m, "dataset", source("dataset"), conf);
       }

@@ -96,6 +96,15 @@ public record EvalModel(String label, String location, int step, ModelConfig con
     return CheckpointStore.params(location, conf);
   }
 
+  /** The model built from its configuration with this checkpoint's parameters installed (on this JVM). */
+  public org.deeplearning4j.nn.graph.ComputationGraph graph(Configuration conf) throws IOException {
+    org.deeplearning4j.nn.graph.ComputationGraph g =
+        org.lactspark.model.graph.LactModels.build(config, org.lactspark.model.graph.LactModels.Options.defaults());
+    float[] p = params(conf);
+    g.params().assign(org.nd4j.linalg.factory.Nd4j.create(p, g.params().shape(), 'c'));
+    return g;
+  }
+
   /**
    * The run directory this checkpoint belongs to, where reports go by default: the parent of its
    * {@code checkpoints} directory.

@@ -15,7 +15,6 @@ import org.lactspark.data.hadoop.HadoopShardSource;
 import org.lactspark.data.hadoop.SerializableConf;
 import org.lactspark.data.tokenize.TokenizerSpec;
 import org.lactspark.driver.dist.ChunkedSum;
-import org.lactspark.driver.dist.GpuBinding;
 import org.lactspark.driver.dist.ModelWorker;
 import org.lactspark.driver.dist.Sequences;
 import org.lactspark.driver.dist.SyncStep;
@@ -83,7 +82,7 @@ final class EvalPass {
     public EvalTotals call(EvalShare share) {
       List<PackedSequence> list = readAll(share);
       Sequences seqs = Sequences.of(maxLength(list), list);
-      return Workers.with(setup.modelKey() + GpuBinding.bindCurrentTask(), () -> new ModelWorker(setup.model()), w -> {
+      return Workers.with(setup.modelKey(), setup.model(), w -> {
         w.setParams(version, params.value());
         SequenceScorer scorer = new SequenceScorer(setup.buckets(), setup.bucketSize(),
             setup.tokenizer() == null ? null : setup.tokenizer().open());

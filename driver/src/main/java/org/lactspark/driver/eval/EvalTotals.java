@@ -26,9 +26,13 @@ public final class EvalTotals implements Serializable {
   /** Tokens run through the model, scored or not (the cost). */
   long tokensRun;
   long forwardNanos;
-  /** Per scored sequence, in data order: its summed loss and scored tokens (for paired comparisons). */
-  double[] sequenceLoss = new double[0];
-  long[] sequenceTokens = new long[0];
+  /**
+   * Per scored sequence, in data order: its summed loss and scored tokens (for paired comparisons);
+   * the first {@link #lossSequences} entries are used, the arrays grow by doubling.
+   */
+  double[] sequenceLoss = new double[16];
+  long[] sequenceTokens = new long[16];
+  int lossSequences;
   /** Probe split to {examples, retrieved, answer tokens, answer tokens right}. */
   TreeMap<String, long[]> probes = new TreeMap<>();
 
@@ -50,13 +54,16 @@ public final class EvalTotals implements Serializable {
     tokens++;
   }
 
-  /** Records one whole sequence's summed loss over its {@code scored} tokens. */
+  /** Records one whole scored sequence: its summed loss over its {@code scored} tokens. */
   void addSequence(double loss, long scored) {
-    int n = sequenceLoss.length;
-    sequenceLoss = java.util.Arrays.copyOf(sequenceLoss, n + 1);
-    sequenceTokens = java.util.Arrays.copyOf(sequenceTokens, n + 1);
+    int n = lossSequences;
+    if (n == sequenceLoss.length) {
+      sequenceLoss = java.util.Arrays.copyOf(sequenceLoss, 2 * n);
+      sequenceTokens = java.util.Arrays.copyOf(sequenceTokens, 2 * n);
+    }
     sequenceLoss[n] = loss;
     sequenceTokens[n] = scored;
+    lossSequences++;
   }
 
   /** Adds one probe example of split {@code split}. */
@@ -77,11 +84,16 @@ public final class EvalTotals implements Serializable {
     lossSum += o.lossSum;
     tokens += o.tokens;
     bytes += o.bytes;
+    int n = lossSequences;
+    int m = o.lossSequences;
+    sequenceLoss = java.util.Arrays.copyOf(sequenceLoss, Math.max(sequenceLoss.length, n + m));
+    sequenceTokens = java.util.Arrays.copyOf(sequenceTokens, Math.max(sequenceTokens.length, n + m));
+    System.arraycopy(o.sequenceLoss, 0, sequenceLoss, n, m);
+    System.arraycopy(o.sequenceTokens, 0, sequenceTokens, n, m);
+    lossSequences += m;
     sequences += o.sequences;
     tokensRun += o.tokensRun;
     forwardNanos += o.forwardNanos;
-    sequenceLoss = concat(sequenceLoss, o.sequenceLoss);
-    sequenceTokens = concat(sequenceTokens, o.sequenceTokens);
     for (Map.Entry<String, long[]> e : o.probes.entrySet()) {
       long[] p = probes.computeIfAbsent(e.getKey(), k -> new long[4]);
       for (int i = 0; i < 4; i++) {
@@ -89,18 +101,6 @@ public final class EvalTotals implements Serializable {
       }
     }
     return this;
-  }
-
-  private static double[] concat(double[] a, double[] b) {
-    double[] c = java.util.Arrays.copyOf(a, a.length + b.length);
-    System.arraycopy(b, 0, c, a.length, b.length);
-    return c;
-  }
-
-  private static long[] concat(long[] a, long[] b) {
-    long[] c = java.util.Arrays.copyOf(a, a.length + b.length);
-    System.arraycopy(b, 0, c, a.length, b.length);
-    return c;
   }
 
   /** The loss totals, or null if no token was scored. */

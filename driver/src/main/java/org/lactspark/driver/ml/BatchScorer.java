@@ -3,7 +3,6 @@ package org.lactspark.driver.ml;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.broadcast.Broadcast;
-import org.lactspark.driver.dist.GpuBinding;
 import org.lactspark.driver.dist.ModelWorker;
 import org.lactspark.driver.dist.Sequences;
 import org.lactspark.driver.dist.Workers;
@@ -34,11 +33,10 @@ final class BatchScorer {
     Sequences seqs = new Sequences(len, tokens.toArray(new int[0][]), starts.toArray(new int[0][]));
     // borrowed per batch, not per partition: the rows come from a lazy iterator, and Workers.with
     // gives the model back when its function returns
-    ModelWorker.Scored s = Workers.with(setup.modelKey() + GpuBinding.bindCurrentTask(),
-        () -> new ModelWorker(setup.model()), w -> {
-          w.setParams(version, params.value());
-          return w.score(seqs, 0, seqs.count());
-        });
+    ModelWorker.Scored s = Workers.with(setup.modelKey(), setup.model(), w -> {
+      w.setParams(version, params.value());
+      return w.score(seqs, 0, seqs.count());
+    });
     List<SequenceLoss> out = new ArrayList<>(tokens.size());
     for (int i = 0; i < tokens.size(); i++) {
       out.add(of(s, i * len, tokens.get(i).length));

@@ -96,11 +96,7 @@ class EvalJobTest {
 
   /** The newest checkpoint's model with its parameters installed. */
   private static ComputationGraph graph(Path runDir) throws IOException {
-    EvalModel m = EvalModel.resolve("m", runDir.toString(), "checkpoint", "test", new Configuration());
-    ComputationGraph g = LactModels.build(m.config(), LactModels.Options.defaults());
-    float[] p = m.params(new Configuration());
-    g.params().assign(Nd4j.create(p, g.params().shape(), 'c'));
-    return g;
+    return EvalModel.resolve("m", runDir.toString(), "checkpoint", "test", new Configuration()).graph(new Configuration());
   }
 
   private static List<PackedSequence> read(Path data, String split) throws IOException {

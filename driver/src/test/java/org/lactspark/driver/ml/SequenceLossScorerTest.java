@@ -91,11 +91,7 @@ class SequenceLossScorerTest {
 
   /** The newest checkpoint's model with its parameters installed. */
   private static ComputationGraph graph(Path runDir) throws IOException {
-    EvalModel m = EvalModel.resolve("m", runDir.toString(), "checkpoint", "test", new Configuration());
-    ComputationGraph g = LactModels.build(m.config(), LactModels.Options.defaults());
-    float[] p = m.params(new Configuration());
-    g.params().assign(Nd4j.create(p, g.params().shape(), 'c'));
-    return g;
+    return EvalModel.resolve("m", runDir.toString(), "checkpoint", "test", new Configuration()).graph(new Configuration());
   }
 
   /** Per position p of {@code tokens} alone, the loss of token p + 1 from {@code graph.output}'s logits. */
