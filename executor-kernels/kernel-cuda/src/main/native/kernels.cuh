@@ -30,11 +30,12 @@ template <> __device__ inline bf16 cvt<bf16, double>(double x) { return __double
 template <> __device__ inline bf16 cvt<bf16, float>(float x) { return __float2bfloat16(x); }
 template <> __device__ inline bf16 cvt<bf16, bf16>(bf16 x) { return x; }
 
-// Writes v, and its bf16 rounding where a copy is wanted (h non-null).
+// Writes v as an operand of later products: rounded to bf16 into h when BF16 products will read
+// it (then the T copy is not needed and out may be null), else into out.
 template <class T>
 __device__ inline void put(T* out, bf16* h, long long i, T v) {
-  out[i] = v;
   if (h) h[i] = cvt<bf16>(v);
+  else out[i] = v;
 }
 
 // silu(a), silu'(a), silu''(a) from a and its sigmoid
@@ -71,9 +72,9 @@ __global__ void siluMul(T* a, const T* u, bf16* ah, long long n) {
 
 // The forward update's factors, scaled per token by the masked learning rates:
 // ga = eta0 G U silu'(A), gu = eta2 G silu(A), h = eta1 silu(A) U   ([n, c, dH], written in U)
-template <class T, class U>
+template <class T, class U, class E>
 __global__ void updateFactors(const T* a, const T* uu, const T* g, U* ga, U* gu, U* h, bf16* gah, bf16* guh, bf16* hh,
-    const T* eta, long long etaStride, long long L, int start, int c, int dH, long long n) {
+    const E* eta, long long etaStride, long long L, int start, int c, int dH, long long n) {
   LACT_GS(i, n) {
     long long inst = i / ((long long) c * dH), row = (i / dH) % c, tok = inst * L + start + row;
     Silu<T> s(a[i]);
@@ -177,16 +178,30 @@ __global__ void nsNormBackward(const V* y, const V* gx, const double* sq, const 
   }
 }
 
-// out = alpha (x + x^T) + beta y for square s x s matrices (y may be null)
+// out = alpha (x + x^T) + beta y for square s x s matrices (y may be null). 32 x 32 tiles through
+// shared memory, so that reading x^T is coalesced; launch with symAddGrid and 32 x 8 threads.
 template <class V>
-__global__ void symAdd(const V* x, V* out, int s, double alpha, const V* y, double beta, long long total) {
-  LACT_GS(i, total) {
-    long long b = i / ((long long) s * s), e = i % ((long long) s * s), r = e / s, c = e % s;
-    double v = alpha * (cvt<double>(x[i]) + cvt<double>(x[b * (long long) s * s + c * s + r]));
-    if (y) v += beta * cvt<double>(y[i]);
-    out[i] = cvt<V>(v);
+__global__ void symAdd(const V* x, V* out, int s, double alpha, const V* y, double beta) {
+  __shared__ double t[32][33];
+  long long base = (long long) blockIdx.z * s * s;
+  int r0 = blockIdx.y * 32, c0 = blockIdx.x * 32, tx = threadIdx.x;
+  for (int i = threadIdx.y; i < 32; i += 8) {
+    int row = c0 + i, col = r0 + tx;
+    if (row < s && col < s) t[tx][i] = cvt<double>(x[base + (long long) row * s + col]);  // t[a][b] = x[c0+b][r0+a]
+  }
+  __syncthreads();
+  for (int i = threadIdx.y; i < 32; i += 8) {
+    int row = r0 + i, col = c0 + tx;
+    if (row < s && col < s) {
+      long long idx = base + (long long) row * s + col;
+      double v = alpha * (cvt<double>(x[idx]) + t[i][tx]);
+      if (y) v += beta * cvt<double>(y[idx]);
+      out[idx] = cvt<V>(v);
+    }
   }
 }
+
+inline dim3 symAddGrid(int s, int batch) { return dim3((unsigned) ((s + 31) / 32), (unsigned) ((s + 31) / 32), (unsigned) batch); }
 
 // z = base + step (converted)
 template <class T, class U>

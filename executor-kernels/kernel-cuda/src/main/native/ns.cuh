@@ -82,11 +82,11 @@ void nsBackward(PMode mode, const NsIterates<V>& it, const V* gOut, V* out, int 
     bmm<V>(mode, false, true, s, s, w, 1.0, gx.get(), w, size, x, w, size, 0.0, gb.get(), s, sq2, batch);  // dB = gX X^T
     LACT_CK(cudaMemcpyAsync(gPrev.get(), gx.get(), gx.bytes(), cudaMemcpyDeviceToDevice, st));
     bmm<V>(mode, true, false, s, w, s, 1.0, b, s, sq2, gx.get(), w, size, ca, gPrev.get(), w, size, batch);  // a gX + B^T gX
-    k::symAdd<<<k::blocksFor(sq2 * batch), k::TPB, 0, st>>>(gb.get(), sym.get(), s, 1.0, (const V*) nullptr, 0.0, sq2 * batch);
+    k::symAdd<<<k::symAddGrid(s, batch), dim3(32, 8), 0, st>>>(gb.get(), sym.get(), s, 1.0, (const V*) nullptr, 0.0);
     LACT_LAUNCHED();
     bmm<V>(mode, false, false, s, s, s, 1.0, sym.get(), s, sq2, a, s, sq2, 0.0, sa.get(), s, sq2, batch);  // S A
     // dA + dA^T = c (S A + A S) + b S, with A S = (S A)^T
-    k::symAdd<<<k::blocksFor(sq2 * batch), k::TPB, 0, st>>>(sa.get(), gb.get(), s, cc, sym.get(), cb, sq2 * batch);
+    k::symAdd<<<k::symAddGrid(s, batch), dim3(32, 8), 0, st>>>(sa.get(), gb.get(), s, cc, sym.get(), cb);
     LACT_LAUNCHED();
     bmm<V>(mode, false, false, s, w, s, 1.0, gb.get(), s, sq2, x, w, size, 1.0, gPrev.get(), w, size, batch);
     std::swap(gx, gPrev);

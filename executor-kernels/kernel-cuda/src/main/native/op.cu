@@ -79,6 +79,14 @@ struct Tokens {
   const bf16 *kh, *vh;  // bf16 copies of k and v for BF16 products (null: rounded per product)
 };
 
+// A converted copy of a device buffer (empty stays empty).
+template <class D, class S>
+Buf<D> converted(const Buf<S>& b) {
+  Buf<D> out(b.size());
+  if (b.size()) LAUNCH((k::convert<S, D>), (long long) b.size(), b.get(), out.get(), (long long) b.size());
+  return out;
+}
+
 template <class T>
 Opd<T> shifted(Opd<T> o, long long by) {
   return Opd<T>(o.p + by, o.h ? o.h + by : nullptr);
@@ -171,49 +179,25 @@ struct Core {
 
   // One update of state `from` with tokens [start, start+c): the next state.
   State<T, U> update(const State<T, U>& from, const Tokens<T>& tk, int start, int c) {
-    int n = d.n, dIn = d.dIn, dH = d.dH;
-    long long L = tk.L, cdh = (long long) c * dH, nc = n * cdh;
+    int n = d.n, dIn = d.dIn;
+    long long L = tk.L;
     Opd<T> ks(tk.k + (long long) start * dIn, tk.kh ? tk.kh + (long long) start * dIn : nullptr);
     Opd<T> vs(tk.v + (long long) start * dIn, tk.vh ? tk.vh + (long long) start * dIn : nullptr);
     State<T, U> next;
     next.p = Buf<U>(group);
-    {
-      Buf<T> a(nc), u(nc), g(nc);
-      bmm<T>(m.main, false, true, c, dH, dIn, 1, ks, dIn, L * dIn, weight(from, 0), dIn, ws, 0, a.get(), dH, cdh, n);
-      bmm<T>(m.main, false, true, c, dH, dIn, 1, ks, dIn, L * dIn, weight(from, 2), dIn, ws, 0, u.get(), dH, cdh, n);
-      bmm<T>(m.main, false, false, c, dH, dIn, 1, vs, dIn, L * dIn, weight(from, 1), dH, ws, 0, g.get(), dH, cdh, n);
-      bool bfUpdate = m.update == PMode::BF16;
-      Buf<U> ga(nc), gu(nc), h(nc);
-      Buf<bf16> gah(bfUpdate ? nc : 0), guh(bfUpdate ? nc : 0), hh(bfUpdate ? nc : 0);
-      LAUNCH((k::updateFactors<T, U>), nc, a.get(), u.get(), g.get(), ga.get(), gu.get(), h.get(), gah.get(), guh.get(),
-          hh.get(), tk.eta, (long long) n * L, L, start, c, dH, nc);
-      // the keys and values in the update's type (views when it is the storage type)
-      Buf<U> kc, vc;
-      const U* ku;
-      const U* vu;
-      long long kStride;
-      if (std::is_same<T, U>::value) {
-        ku = reinterpret_cast<const U*>(ks.p);
-        vu = reinterpret_cast<const U*>(vs.p);
-        kStride = L * dIn;
-      } else {
-        long long nk = (long long) n * c * dIn;
-        kc = Buf<U>(nk);
-        vc = Buf<U>(nk);
-        LAUNCH((k::castRows<T, U>), nk, tk.k, kc.get(), L, start, c, dIn, nk);
-        LAUNCH((k::castRows<T, U>), nk, tk.v, vc.get(), L, start, c, dIn, nk);
-        ku = kc.get();
-        vu = vc.get();
-        kStride = (long long) c * dIn;
-      }
-      Opd<U> kop(ku, bfUpdate ? ks.h : nullptr), vop(vu, bfUpdate ? vs.h : nullptr);
-      U* p = next.p.get();
-      // dW0 = (eta0 Ga)^T K, dW2 = (eta2 Gu)^T K, dW1 = V^T (eta1 H)
-      bmm<U>(m.update, true, false, dH, dIn, c, 1, Opd<U>(ga.get(), gah.get()), dH, cdh, kop, dIn, kStride, 0, p, dIn, ws, n);
-      bmm<U>(m.update, true, false, dH, dIn, c, 1, Opd<U>(gu.get(), guh.get()), dH, cdh, kop, dIn, kStride, 0,
-          p + 2 * n * ws, dIn, ws, n);
-      bmm<U>(m.update, true, false, dIn, dH, c, 1, vop, dIn, kStride, Opd<U>(h.get(), hh.get()), dH, cdh, 0, p + n * ws, dH,
-          ws, n);
+    if constexpr (std::is_same<T, U>::value) {
+      deltas<T>(m.main, ks, vs, L * dIn, from, tk.eta, L, start, c, next.p.get());
+    } else {
+      // A wider update path computes the whole update in U, the inner forward on the keys included:
+      // Newton-Schulz amplifies the update's rounding, also that of its factors.
+      long long nk = (long long) n * c * dIn;
+      Buf<U> kc(nk), vc(nk);
+      LAUNCH((k::castRows<T, U>), nk, tk.k, kc.get(), L, start, c, dIn, nk);
+      LAUNCH((k::castRows<T, U>), nk, tk.v, vc.get(), L, start, c, dIn, nk);
+      State<U, U> wide;
+      wide.w = converted<U>(from.w);
+      Core<U, U> path(d, s, m, false);
+      path.template deltas<T>(m.update, kc.get(), vc.get(), (long long) c * dIn, wide, tk.eta, L, start, c, next.p.get());
     }
     if (s.momentum) {
       next.beta = Buf<double>(n);
@@ -233,6 +217,34 @@ struct Core {
     for (int j = 0; j < 3; j++) LAUNCH_ROWS(k::renorm<T>, n * rows[j], part(next.z, j), rhoPart(j), part(next.w, j), cols[j]);
     next.wh = roundedShadow(next.w, bf16Main());
     return next;
+  }
+
+  // The three updates into p [3][n][ws] (type U): the inner forward A = K W0^T, U = K W2^T,
+  // G = V W1 in `inner` mode, then dW0 = (eta0 Ga)^T K, dW2 = (eta2 Gu)^T K, dW1 = V^T (eta1 H) in
+  // the update's mode. ks, vs: the chunk's rows (row stride dIn, instance stride kStride); eta
+  // [3][n*L] indexed by token (type E).
+  template <class E>
+  void deltas(PMode inner, Opd<T> ks, Opd<T> vs, long long kStride, const State<T, U>& from, const E* eta, long long L, int start,
+      int c, U* p) {
+    int n = d.n, dIn = d.dIn, dH = d.dH;
+    long long cdh = (long long) c * dH, nc = n * cdh;
+    Buf<T> a(nc), u(nc), g(nc);
+    bmm<T>(inner, false, true, c, dH, dIn, 1, ks, dIn, kStride, weight(from, 0), dIn, ws, 0, a.get(), dH, cdh, n);
+    bmm<T>(inner, false, true, c, dH, dIn, 1, ks, dIn, kStride, weight(from, 2), dIn, ws, 0, u.get(), dH, cdh, n);
+    bmm<T>(inner, false, false, c, dH, dIn, 1, vs, dIn, kStride, weight(from, 1), dH, ws, 0, g.get(), dH, cdh, n);
+    bool bfUpdate = m.update == PMode::BF16;
+    // operands of the update's products: bf16 copies only in BF16 mode, else U values
+    size_t un = bfUpdate ? 0 : nc, hn = bfUpdate ? nc : 0;
+    Buf<U> ga(un), gu(un), h(un);
+    Buf<bf16> gah(hn), guh(hn), hh(hn);
+    LAUNCH((k::updateFactors<T, U, E>), nc, a.get(), u.get(), g.get(), ga.get(), gu.get(), h.get(), gah.get(), guh.get(), hh.get(),
+        eta, (long long) n * L, L, start, c, dH, nc);
+    Opd<U> kop(reinterpret_cast<const U*>(ks.p), bfUpdate ? ks.h : nullptr);
+    Opd<U> vop(reinterpret_cast<const U*>(vs.p), bfUpdate ? vs.h : nullptr);
+    bmm<U>(m.update, true, false, dH, dIn, c, 1, Opd<U>(ga.get(), gah.get()), dH, cdh, kop, dIn, kStride, 0, p, dIn, ws, n);
+    bmm<U>(m.update, true, false, dH, dIn, c, 1, Opd<U>(gu.get(), guh.get()), dH, cdh, kop, dIn, kStride, 0, p + 2 * n * ws, dIn,
+        ws, n);
+    bmm<U>(m.update, true, false, dIn, dH, c, 1, vop, dIn, kStride, Opd<U>(h.get(), hh.get()), dH, cdh, 0, p + n * ws, dH, ws, n);
   }
 
   // Newton-Schulz of next.p in the element type V (all 3n updates as one batch of the wide shape);
@@ -362,6 +374,11 @@ class OpPass final : public Pass {
 
   void backward(const double* dOut, double* const* grads) override {
     std::lock_guard<std::mutex> g(lock());
+    backwardToHost(dOut, grads);
+  }
+
+  // Runs the backward from host dOut and writes the gradients to the host arrays.
+  void backwardToHost(const double* dOut, double* const* grads) {
     const Dims& d = core_.d;
     long long nl = (long long) d.n * d.L, tok = nl * d.dIn, part = d.n * core_.ws;
     Buf<T> dev = upload<T>(dOut, tok);
@@ -408,7 +425,7 @@ void OpPass<T, U>::applyBackward(const State<T, U>& st, Opd<T> dOut, int start, 
   Opd<T> x = shifted(Opd<T>(q_.get(), qh_.get()), (long long) start * dIn);
   Opd<T> go = shifted(dOut, (long long) start * dIn);
   T* gx = gq + (long long) start * dIn;
-  Buf<T> a(nt), u(nt), h(nt), gh(nt);
+  Buf<T> a(nt), u(nt), h(bf ? 0 : nt), gh(nt);
   Buf<bf16> hh(bf ? nt : 0), ah(bf ? nt : 0), ghh(bf ? nt : 0);
   bmm<T>(m, false, true, t, dH, dIn, 1, x, dIn, L * dIn, core_.weight(st, 0), dIn, ws, 0, a.get(), dH, tdh, n);
   bmm<T>(m, false, true, t, dH, dIn, 1, x, dIn, L * dIn, core_.weight(st, 2), dIn, ws, 0, u.get(), dH, tdh, n);
@@ -441,8 +458,8 @@ void OpPass<T, U>::deltasBackward(const State<T, U>& st, int start, int c, const
   Opd<T> gd0 = gdPart(0), gd1 = gdPart(1), gd2 = gdPart(2);
   const T* eta = eta_.get();
   long long etaStride = (long long) n * L;
-  Buf<T> a(nc), u(nc), g(nc), h1(nc), ga(nc), gu(nc), e1(nc), x(nc), y(nc), f((size_t) n * cdi);
-  size_t hn = bf ? nc : 0;
+  size_t hn = bf ? nc : 0, tn = bf ? 0 : nc;  // operands only: bf16 copies in BF16 mode, else T values
+  Buf<T> a(nc), u(nc), g(nc), h1(tn), ga(tn), gu(tn), e1(nc), x(nc), y(nc), f((size_t) n * cdi);
   Buf<bf16> h1h(hn), gah(hn), guh(hn), e1h(hn), xh(hn), yh(hn);
   bmm<T>(m, false, true, c, dH, dIn, 1, ks, dIn, L * dIn, w0, dIn, ws, 0, a.get(), dH, cdh, n);
   bmm<T>(m, false, true, c, dH, dIn, 1, ks, dIn, L * dIn, w2, dIn, ws, 0, u.get(), dH, cdh, n);
@@ -499,6 +516,7 @@ void OpPass<T, U>::updateBackward(int version, int start, int c, Buf<T>* g, Buf<
   Buf<T> gd(group);
   if (s.muon) {
     if (core_.m.nsBack == PMode::BF16) core_.template orthogonaliseBackward<bf16>(next, gzs, gd);
+    else if (core_.m.nsBack == PMode::F64) core_.template orthogonaliseBackward<double>(next, gzs, gd);
     else core_.template orthogonaliseBackward<T>(next, gzs, gd);
   } else {
     LACT_CK(cudaMemcpyAsync(gd.get(), gzs.get(), gzs.bytes(), cudaMemcpyDeviceToDevice, stream));
@@ -637,9 +655,14 @@ void checkPrecision(int precision, int update) {
 
 bool keepNs(int update) { return (update & UPD_RECOMPUTE_NS) == 0; }
 
-// float32 with Muon keeps the update path in float64 (see the ND4J backend's updatePathType: NS
-// amplifies the update's rounding, 2.7e-4 against 4e-6 on lact_muon_L37_c8_wide).
+// float32 with Muon computes each update (its inner forward on the keys, its products, momentum and
+// Newton-Schulz) in float64, as the ND4J backend's float64 update path does: Newton-Schulz amplifies
+// the update's rounding. Measured on lact_muon_L37_c8_wide: gradients 1.8-2.8e-4 off with only the
+// update's products in float64 (also with the whole backward in float64), 4-7e-5 with the inner
+// forward in float64 too. The backward runs in float32 except Newton-Schulz's (float64: on Hopper
+// float64 products run as fast as float32 ones without TF32).
 bool wideUpdate(int precision, const Spec& s) { return precision == PREC_F32 && s.muon; }
+Modes wideModes() { return Modes{PMode::F32, PMode::F64, PMode::F64}; }
 
 template <class T, class U>
 std::unique_ptr<OpPass<T, U>> runForward(const Dims& d, const Spec& s, Modes m, bool ns, const HostInputs& in, double* out) {
@@ -783,7 +806,7 @@ std::unique_ptr<Pass> forward(int precision, int update, const Dims& d, const Sp
   Modes m = modesFor(precision, update);
   bool ns = keepNs(update);
   if (precision == PREC_F64) return runForward<double, double>(d, s, m, ns, in, out);
-  if (wideUpdate(precision, s)) return runForward<float, double>(d, s, {PMode::F32, PMode::F64, PMode::F32}, ns, in, out);
+  if (wideUpdate(precision, s)) return runForward<float, double>(d, s, wideModes(), ns, in, out);
   return runForward<float, float>(d, s, m, ns, in, out);
 }
 
@@ -810,7 +833,7 @@ std::unique_ptr<Stream> openStream(int precision, int update, const Dims& d, con
   if (s.mode != 0) throw ArgError("streams run the block-causal op only");
   Modes m = modesFor(precision, update);
   if (precision == PREC_F64) return std::make_unique<OpStream<double, double>>(dd, s, m, w0, w1, w2);
-  if (wideUpdate(precision, s)) return std::make_unique<OpStream<float, double>>(dd, s, Modes{PMode::F32, PMode::F64, PMode::F32}, w0, w1, w2);
+  if (wideUpdate(precision, s)) return std::make_unique<OpStream<float, double>>(dd, s, wideModes(), w0, w1, w2);
   return std::make_unique<OpStream<float, float>>(dd, s, m, w0, w1, w2);
 }
 
@@ -823,7 +846,7 @@ std::vector<double> timeOnDevice(int precision, int update, const Dims& d, const
   Modes m = modesFor(precision, update);
   bool ns = keepNs(update);
   if (precision == PREC_F64) return timeImpl<double, double>(d, s, m, ns, in, dOut, warmup, runs);
-  if (wideUpdate(precision, s)) return timeImpl<float, double>(d, s, {PMode::F32, PMode::F64, PMode::F32}, ns, in, dOut, warmup, runs);
+  if (wideUpdate(precision, s)) return timeImpl<float, double>(d, s, wideModes(), ns, in, dOut, warmup, runs);
   return timeImpl<float, float>(d, s, m, ns, in, dOut, warmup, runs);
 }
 

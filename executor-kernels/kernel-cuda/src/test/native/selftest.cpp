@@ -122,6 +122,7 @@ static void opCase(std::string dir) {
   }
 }
 
+static int g_warmup = 2, g_runs = 5;
 static void bench(const char* label, int prec, int upd, int n, int dim, int L, int C, bool muon, bool mom) {
   lact::Dims d{n, dim, dim, L};
   lact::Spec s{0, 0, C, muon, mom, false, NS5};
@@ -133,7 +134,7 @@ static void bench(const char* label, int prec, int upd, int n, int dim, int L, i
   auto q = vec(tok, 0.2, 0), k = vec(tok, 0.2, 0), v = vec(tok, 0.2, 0), dO = vec(tok, 1, 0);
   auto l0 = vec((long) n * L, 1e-3, 1e-3), l1 = vec((long) n * L, 1e-3, 1e-3), l2 = vec((long) n * L, 1e-3, 1e-3), m = vec((long) n * L, 0.5, 0.5);
   lact::HostInputs hi{w0.data(), w1.data(), w2.data(), q.data(), k.data(), v.data(), l0.data(), l1.data(), l2.data(), m.data(), nullptr};
-  std::vector<double> r = lact::timeOnDevice(prec, upd, d, s, hi, dO.data(), 2, 5);
+  std::vector<double> r = lact::timeOnDevice(prec, upd, d, s, hi, dO.data(), g_warmup, g_runs);
   double flops = 6.0 * 3 * dim * dim * (double) L * n + (muon ? 3.0 * 30 * n * std::pow(dim, 3) * (L / C - 1) : 0);
   std::printf("bench %-22s n=%d d=%d L=%d C=%d muon=%d mom=%d: forward %.2f ms, forward+backward %.2f ms (%.1f TFLOP/s), peak %.0f MiB, saved %.0f MiB\n",
       label, n, dim, L, C, muon, mom, r[0], r[1], 3 * flops / r[1] / 1e9, r[2] / 1048576.0, r[3] / 1048576.0);
@@ -146,6 +147,13 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; i++) {
     std::string a = argv[i];
     if (a == "--bench") { doBench = true; continue; }
+    if (a == "--once" && i + 5 < argc) {  // --once PRECISION UPDATE MUON MOMENTUM DIM: one untimed-warmup-free run (profiling)
+      g_warmup = 0;
+      g_runs = 1;
+      bench("once", std::stoi(argv[i + 1]), std::stoi(argv[i + 2]), 4, std::stoi(argv[i + 5]), 32768, 2048, argv[i + 3][0] == '1',
+          argv[i + 4][0] == '1');
+      return 0;
+    }
     opCase(a);
   }
   std::printf("fixtures: %d failing checks; allocated after: %lld bytes\n", bad, lact::allocated());

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.lactspark.kernel.DType;
+import org.lactspark.kernel.DeviceTimedKernel;
 import org.lactspark.kernel.HostTensor;
 import org.lactspark.kernel.LactFlops;
 import org.lactspark.kernel.LactForwardPass;
@@ -29,6 +30,15 @@ import picocli.CommandLine.Option;
  * largest rise of the backend's memory gauge ({@link KernelBackend#memoryInUseBytes()}) over its
  * level before the first run, sampled every 0.5 ms through warm-up and timed runs, and {@code
  * saved_state_bytes} what the forward pass holds for the backward (linear in the number of chunks).
+ *
+ * <p>These times are taken on the host around the kernel API's calls, so for a device backend they
+ * include copying the inputs to the device and the outputs and gradients back (and converting them
+ * from and to float64): what a JVM caller pays. When the kernel is a {@link DeviceTimedKernel} the
+ * line also carries the op alone, timed on the device with its inputs already there: {@code
+ * device_forward_ms}, {@code device_forward_backward_ms} (medians over the same warm-up and run
+ * counts), {@code device_peak_bytes} (the most device memory held above the level before those
+ * runs) and {@code device_forward_backward_tflops} (forward-plus-backward FLOPs, three times the
+ * forward's, per device time).
  */
 @Command(
     name = "lact-op",
@@ -94,6 +104,7 @@ public final class LactOpBench implements Callable<Integer> {
     double[] fwdBwd = new double[runs];
     long baseline = b.memoryInUseBytes();
     long saved;
+    long peak;
     try (MemorySampler mem = new MemorySampler(b::memoryInUseBytes, 500)) {
       for (int i = 0; i < warmup; i++) {
         runOnce(kernel, op, in, dOut, true);
@@ -108,8 +119,13 @@ public final class LactOpBench implements Callable<Integer> {
         saved = (long) t[1];
       }
       mem.sample();
-      emit(b, type, op, median(fwd), median(fwdBwd), Math.max(0, mem.max() - baseline), saved);
+      peak = Math.max(0, mem.max() - baseline);
     }
+    DeviceTimedKernel.DeviceTiming device = null;
+    if (kernel instanceof DeviceTimedKernel timed) {
+      device = timed.timeOnDevice(op, in, dOut, warmup, runs);
+    }
+    emit(b, type, op, median(fwd), median(fwdBwd), peak, saved, device);
     return 0;
   }
 
@@ -148,7 +164,7 @@ public final class LactOpBench implements Callable<Integer> {
   }
 
   private void emit(KernelBackend b, DType type, LactSpec op, double fwdMs, double fwdBwdMs,
-      long peak, long saved) throws JsonProcessingException {
+      long peak, long saved, DeviceTimedKernel.DeviceTiming device) throws JsonProcessingException {
     double flops = LactFlops.forward(op, n, dIn, dH, length);
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("bench", "lact-op");
@@ -172,11 +188,27 @@ public final class LactOpBench implements Callable<Integer> {
     r.put("forward_backward_gflops", round(LactFlops.forwardBackward(op, n, dIn, dH, length) / fwdBwdMs / 1e6));
     r.put("peak_memory_bytes", peak);
     r.put("saved_state_bytes", saved);
+    if (device != null) {
+      r.putAll(deviceFields(device, flops));
+    }
     r.put("java", System.getProperty("java.version"));
     r.put("cpus", Runtime.getRuntime().availableProcessors());
     r.put("time", Instant.now().toString());
     spec.commandLine().getOut().println(new ObjectMapper().writeValueAsString(r));
     spec.commandLine().getOut().flush();
+  }
+
+  /**
+   * The JSON fields of a device timing; {@code forwardFlops} is {@link LactFlops#forward} of the
+   * benchmarked call.
+   */
+  static Map<String, Object> deviceFields(DeviceTimedKernel.DeviceTiming t, double forwardFlops) {
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("device_forward_ms", round(t.forwardMs()));
+    r.put("device_forward_backward_ms", round(t.forwardBackwardMs()));
+    r.put("device_peak_bytes", t.peakBytes());
+    r.put("device_forward_backward_tflops", round(3.0 * forwardFlops / t.forwardBackwardMs() / 1e9));
+    return r;
   }
 
   private static double round(double x) {

@@ -32,6 +32,21 @@ public final class Tolerances {
     };
   }
 
+  /** How much coarser bf16 operands round than float32: 2^-8 against 2^-24 unit roundoff. */
+  public static final double BF16_OVER_FLOAT32_ROUNDOFF = 0x1p16;
+
+  /**
+   * The bf16 bound for a tensor that has no official bf16 error (inputs outside the fixtures): the
+   * same backend's float32 error on the same inputs measures how much the case amplifies rounding
+   * (Newton-Schulz, cancelling sums), and bf16 operands round {@value #BF16_OVER_FLOAT32_ROUNDOFF}
+   * times coarser. So the fixtures' rule "max(2e-2, 2 x the official op's error)" becomes {@code
+   * max(floor, 2 x 2^16 x float32 error)}, with the floor 2e-2 (5e-2 for Newton-Schulz) as there.
+   */
+  public static double bf16FromFloat32(double float32Error, boolean newtonSchulzCase) {
+    double floor = newtonSchulzCase ? 5e-2 : 2e-2;
+    return Math.max(floor, 2 * BF16_OVER_FLOAT32_ROUNDOFF * float32Error);
+  }
+
   /**
    * {@code ||ours - ref|| / ||ref||}, or the largest absolute value of {@code ours} if ref is zero.
    *

@@ -428,8 +428,10 @@ public abstract class AbstractLactInvariantsTest extends AbstractLactStreamTest 
     LactInputs zeroPad = editAllTokens(full, len, padded, x -> 0.0);
     HostTensor a = OpRunner.forward(k, spec, cut);
     HostTensor b = OpRunner.forward(k, spec, zeroPad);
+    // Equal up to float64 rounding, not bit for bit: a GPU backend's products may take another
+    // algorithm (another summation order) for another number of rows.
     for (int i = 0; i < 2; i++) {
-      assertIdentical(rows(a, i, 0, len), rows(b, i, 0, len), "first L outputs");
+      assertClose(rows(a, i, 0, len), rows(b, i, 0, len), 1e-14, "first L outputs");
     }
   }
 
