@@ -36,16 +36,27 @@ public final class Tolerances {
   public static final double BF16_OVER_FLOAT32_ROUNDOFF = 0x1p16;
 
   /**
-   * The bf16 bound for a tensor that has no official bf16 error (inputs outside the fixtures): the
-   * same backend's float32 error on the same inputs measures how much the case amplifies rounding
-   * (Newton-Schulz, cancelling sums), and bf16 operands round {@value #BF16_OVER_FLOAT32_ROUNDOFF}
-   * times coarser. So the fixtures' rule "max(2e-2, 2 x the official op's error)" becomes {@code
-   * max(floor, 2 x 2^16 x float32 error)}, with the floor 2e-2 (5e-2 for Newton-Schulz) as there.
+   * The bf16 bound for a tensor that has no official bf16 error (inputs outside the fixtures), for
+   * computations whose float32 run rounds where the bf16 run does: the same backend's float32 error
+   * on the same inputs measures how much the case amplifies rounding, and bf16 rounds {@value
+   * #BF16_OVER_FLOAT32_ROUNDOFF} times coarser, twice per product where its results are stored in
+   * bf16 too (Newton-Schulz). With the fixtures' margin of 2 that is {@code max(floor, 4 x 2^16 x
+   * float32 error)}, the floor 2e-2 (5e-2 for Newton-Schulz) as there.
    */
   public static double bf16FromFloat32(double float32Error, boolean newtonSchulzCase) {
     double floor = newtonSchulzCase ? 5e-2 : 2e-2;
-    return Math.max(floor, 2 * BF16_OVER_FLOAT32_ROUNDOFF * float32Error);
+    return Math.max(floor, 4 * BF16_OVER_FLOAT32_ROUNDOFF * float32Error);
   }
+
+  /**
+   * The bf16 bound on inputs outside the fixtures for an op whose updates feed later updates
+   * (Muon or momentum): relative error below 1, that is closer to the reference than a zero tensor.
+   * No tighter bound is known there: the official op's own bf16 error with Muon is 4-32% on the
+   * output and up to 100% on gradients of the fixtures, chunk-to-chunk recursions amplify bf16
+   * rounding, and a float32 run (whose update path is float64 with Muon) does not measure that
+   * amplification. Accuracy with those options is held to the official op's error on the fixtures.
+   */
+  public static final double BF16_RECURSIVE = 1.0;
 
   /**
    * {@code ||ours - ref|| / ||ref||}, or the largest absolute value of {@code ours} if ref is zero.

@@ -119,6 +119,13 @@ public abstract class AbstractLactKernelConformanceTest extends AbstractLactInva
     return in.withWriteMask(mask);
   }
 
+  /**
+   * Every declared precision against the float64 reference: float64 within 1e-9, float32 within
+   * 1e-4; bf16 (no official error exists for these inputs) within {@link
+   * Tolerances#bf16FromFloat32} of the backend's own float32 error, or with Muon or momentum within
+   * {@link Tolerances#BF16_RECURSIVE}; in every precision no tensor all-zero, NaN or infinite where
+   * the reference is not.
+   */
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
   void agreesWithTheReferenceInEveryPrecision(String name, LactSpec s, int[] sh, long seed) {
@@ -140,9 +147,12 @@ public abstract class AbstractLactKernelConformanceTest extends AbstractLactInva
           assertTrue(actual.maxAbs() <= Tolerances.ZERO_ABS, what + " must be zero");
           continue;
         }
-        double tol = t == DType.BFLOAT16 && f32 != null
-            ? Tolerances.bf16FromFloat32(Tolerances.relativeError(f32.tensors().get(x), expected), false)
-            : Tolerances.relative(t, Double.NaN, false);
+        double tol = Tolerances.relative(t, Double.NaN, false);
+        if (t == DType.BFLOAT16 && (s.muon() || s.momentum())) {
+          tol = Tolerances.BF16_RECURSIVE;
+        } else if (t == DType.BFLOAT16 && f32 != null) {
+          tol = Tolerances.bf16FromFloat32(Tolerances.relativeError(f32.tensors().get(x), expected), false);
+        }
         assertClose(expected, actual, tol, what);
         assertTrue(actual.maxAbs() > 0, what + " is all zero where the reference is not");
       }
