@@ -54,7 +54,12 @@ for src in runtime.cu op.cu lact_jni.cpp; do
   "$nvcc_bin" "${common[@]}" $archs -c "$here/$src" -o "$tmp/${src%.*}.o" &
   pids+=($!)
 done
-for p in "${pids[@]}"; do wait "$p"; done
+failed=0
+for p in "${pids[@]}"; do wait "$p" || failed=1; done  # every job finishes before the trap removes $tmp
+if [ "$failed" -ne 0 ]; then
+  echo "kernel-cuda: compiling the native library failed (nvcc's messages above)" >&2
+  exit 1
+fi
 # shellcheck disable=SC2086
 "$nvcc_bin" -shared $archs -o "$tmp/liblactcuda.so" "$tmp/runtime.o" "$tmp/op.o" "$tmp/lact_jni.o" -cudart static -ldl -lpthread
 mv "$tmp/liblactcuda.so" "$out/liblactcuda.so"

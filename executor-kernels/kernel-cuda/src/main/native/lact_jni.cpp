@@ -154,6 +154,17 @@ struct StreamHandle {
   std::unique_ptr<lact::Stream> stream;
 };
 
+// Fills the three weight arrays {w0, w1, w2} of instances shaped by d through fill(w0, w1, w2).
+template <class F>
+void weightsOut(JNIEnv* env, const lact::Dims& d, jdoubleArray w0, jdoubleArray w1, jdoubleArray w2, F fill) {
+  long long size = (long long) d.n * d.dH * d.dIn;
+  Out a(env, w0, "w0", size), b(env, w1, "w1", size), c(env, w2, "w2", size);
+  fill(a.get(), b.get(), c.get());
+  a.commit();
+  b.commit();
+  c.commit();
+}
+
 template <class H>
 H* handle(jlong h, const char* what) {
   if (!h) throw lact::ArgError(std::string(what) + ": null handle (already freed?)");
@@ -220,12 +231,7 @@ JNIEXPORT void JNICALL Java_org_lactspark_kernel_cuda_NativeLact_finalWeights(JN
     jdoubleArray w1, jdoubleArray w2) {
   JNI_TRY
   PassHandle* h = handle<PassHandle>(ph, "pass");
-  long long size = (long long) h->d.n * h->d.dH * h->d.dIn;
-  Out a(env, w0, "w0", size), b(env, w1, "w1", size), c(env, w2, "w2", size);
-  h->pass->finalWeights(a.get(), b.get(), c.get());
-  a.commit();
-  b.commit();
-  c.commit();
+  weightsOut(env, h->d, w0, w1, w2, [&](double* a, double* b, double* c) { h->pass->finalWeights(a, b, c); });
   JNI_CATCH()
 }
 
@@ -342,12 +348,7 @@ JNIEXPORT void JNICALL Java_org_lactspark_kernel_cuda_NativeLact_streamWeights(J
     jdoubleArray w1, jdoubleArray w2) {
   JNI_TRY
   StreamHandle* h = handle<StreamHandle>(sh, "stream");
-  long long size = (long long) h->d.n * h->d.dH * h->d.dIn;
-  Out a(env, w0, "w0", size), b(env, w1, "w1", size), c(env, w2, "w2", size);
-  h->stream->weights(a.get(), b.get(), c.get());
-  a.commit();
-  b.commit();
-  c.commit();
+  weightsOut(env, h->d, w0, w1, w2, [&](double* a, double* b, double* c) { h->stream->weights(a, b, c); });
   JNI_CATCH()
 }
 

@@ -58,8 +58,6 @@ public final class ConformanceCommand implements Callable<Integer> {
           "give exactly one of --fixtures, --layer-fixtures and --model-fixtures");
     }
     DType type = DType.parse(dtype);
-    KernelBackend b = KernelBackends.select(backend);
-    ConformanceRunner runner = new ConformanceRunner(b, type);
     GoldenSuite suite;
     Path fixtures = this.fixtures;
     if (fixtures != null) {
@@ -73,6 +71,9 @@ public final class ConformanceCommand implements Callable<Integer> {
       }
     }
     List<Path> cases = GoldenCases.list(fixtures);
+    // the backend is chosen once the arguments are known good (choosing may log why one is skipped)
+    KernelBackend b = KernelBackends.select(backend);
+    ConformanceRunner runner = new ConformanceRunner(b, type);
     PrintWriter out = spec.commandLine().getOut();
     out.printf(Locale.ROOT, "%s conformance: backend %s (%s), dtype %s, %d cases in %s%n",
         suite == null ? "op" : suite.name(), b.name(), b.description(), type, cases.size(), fixtures);

@@ -30,7 +30,10 @@ public final class CudaBackend implements KernelBackend {
   private final Supplier<NativeLibrary> library;
   private final Map<KernelKey, CudaLactKernel> kernels = new ConcurrentHashMap<>();
 
-  private record KernelKey(DType dtype, UpdatePath update) {}
+  /** System property: {@code true} makes the backward recompute Newton-Schulz (saves memory). */
+  static final String RECOMPUTE_NS_PROPERTY = "lact.cuda.recomputeNs";
+
+  private record KernelKey(DType dtype, UpdatePath update, boolean recomputeNs) {}
 
   /** For ServiceLoader: the process-wide library, loaded on first use. */
   public CudaBackend() {
@@ -111,7 +114,9 @@ public final class CudaBackend implements KernelBackend {
       throw new BackendUnavailableException("backend '" + NAME + "' cannot run here: " + why.get());
     }
     UpdatePath update = UpdatePath.fromSystemProperty();
-    return kernels.computeIfAbsent(new KernelKey(dtype, update), k -> new CudaLactKernel(k.dtype(), k.update()));
+    boolean recompute = Boolean.getBoolean(RECOMPUTE_NS_PROPERTY);
+    return kernels.computeIfAbsent(new KernelKey(dtype, update, recompute),
+        k -> new CudaLactKernel(k.dtype(), k.update(), k.recomputeNs()));
   }
 
   /**

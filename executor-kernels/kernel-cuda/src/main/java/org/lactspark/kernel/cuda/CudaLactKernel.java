@@ -26,11 +26,17 @@ final class CudaLactKernel implements LactKernel, DeviceTimedKernel {
   private final DType dtype;
   private final int precision;
   private final UpdatePath update;
+  private final int updateCode;
 
-  CudaLactKernel(DType dtype, UpdatePath update) {
+  /**
+   * @param recomputeNs the backward recomputes Newton-Schulz's iterates instead of keeping them
+   *     from the forward
+   */
+  CudaLactKernel(DType dtype, UpdatePath update, boolean recomputeNs) {
     this.dtype = Objects.requireNonNull(dtype, "dtype");
     this.precision = NativeArgs.precision(dtype);
     this.update = Objects.requireNonNull(update, "update");
+    this.updateCode = update.code() | (recomputeNs ? NativeLact.RECOMPUTE_NS : 0);
   }
 
   @Override
@@ -59,7 +65,7 @@ final class CudaLactKernel implements LactKernel, DeviceTimedKernel {
     in.checkAgainst(spec);
     int[] dims = dims(in);
     double[] out = new double[in.q().size()];
-    long handle = NativeLact.forward(precision, update.code(), dims, NativeArgs.spec(spec),
+    long handle = NativeLact.forward(precision, updateCode, dims, NativeArgs.spec(spec),
         NativeArgs.ns(spec.nsSchedule()), in.w0().data(), in.w1().data(), in.w2().data(), in.q().data(),
         in.k().data(), in.v().data(), in.lr0().data(), in.lr1().data(), in.lr2().data(),
         spec.momentum() ? in.momentum().data() : null, NativeArgs.dataOrNull(in.writeMask()), out);
@@ -83,7 +89,7 @@ final class CudaLactKernel implements LactKernel, DeviceTimedKernel {
     Objects.requireNonNull(schedule, "schedule");
     double[] out = new double[g.size()];
     if (out.length > 0) {
-      NativeLact.newtonSchulz(precision, update.code(), g.dim(0), g.dim(1), g.dim(2), NativeArgs.ns(schedule),
+      NativeLact.newtonSchulz(precision, updateCode, g.dim(0), g.dim(1), g.dim(2), NativeArgs.ns(schedule),
           g.data(), out);
     }
     return HostTensor.of(out, g.shape());
@@ -99,7 +105,7 @@ final class CudaLactKernel implements LactKernel, DeviceTimedKernel {
     }
     double[] out = new double[g.size()];
     if (out.length > 0) {
-      NativeLact.newtonSchulzBackward(precision, update.code(), g.dim(0), g.dim(1), g.dim(2),
+      NativeLact.newtonSchulzBackward(precision, updateCode, g.dim(0), g.dim(1), g.dim(2),
           NativeArgs.ns(schedule), g.data(), dX.data(), out);
     }
     return HostTensor.of(out, g.shape());
@@ -141,7 +147,7 @@ final class CudaLactKernel implements LactKernel, DeviceTimedKernel {
     if (runs < 1) {
       throw new IllegalArgumentException("runs = " + runs + ": must be >= 1");
     }
-    double[] r = NativeLact.timeOnDevice(precision, update.code(), dims(in), NativeArgs.spec(spec),
+    double[] r = NativeLact.timeOnDevice(precision, updateCode, dims(in), NativeArgs.spec(spec),
         NativeArgs.ns(spec.nsSchedule()), in.w0().data(), in.w1().data(), in.w2().data(), in.q().data(),
         in.k().data(), in.v().data(), in.lr0().data(), in.lr1().data(), in.lr2().data(),
         spec.momentum() ? in.momentum().data() : null, dOut.data(), warmup, runs);
