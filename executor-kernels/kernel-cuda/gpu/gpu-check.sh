@@ -12,9 +12,13 @@
 #                a missing GPU fails them instead of skipping them)
 #   bench        bin/lact bench lact-op --backend cuda at n=4, d_in=d_h=384, L=32768, C=2048 with
 #                Muon+momentum and with neither, and at d=768 with Muon+momentum; each in bfloat16
-#                (update path bf16 and tf32) and float32; -Xmx40g; 1 warm-up and 3 timed runs
-#                (LACT_BENCH_WARMUP, LACT_BENCH_RUNS): most of each line's time is the host side's
-#                50M-value float64 arrays, and the host allows 10 minutes per call
+#                (update path bf16 and tf32) and float32; -Xmx40g; 2 warm-ups and 5 timed runs
+#                (LACT_BENCH_WARMUP, LACT_BENCH_RUNS; with 1 and 3 the device's memory pool is not
+#                yet warm: 21.2 against 19.7 ms). Each line takes about a minute, most of it the
+#                host side's 50M-value float64 arrays; the host allows 10 minutes per call, so
+#                choose lines with LACT_BENCH_LINES, a regular expression over their names
+#                (bench-<shape>-<dtype>[-<update>], e.g. 'bfloat16-bf16'; default: all 9, about
+#                9 minutes)
 # Each step runs under `timeout` (seconds: LACT_CONFORMANCE_TIMEOUT 180, LACT_JUNIT_TIMEOUT 480,
 # LACT_BENCH_TIMEOUT 240). A failing step does not stop the others; the exit status is 1 if any
 # failed. If one call to the host is too short for all of it, run the steps in separate calls.
@@ -84,9 +88,12 @@ bench() {
   local name="$1" dtype="$2" update="$3"
   shift 3
   local id="bench-$name-$dtype${update:+-$update}"
+  if [ -n "${LACT_BENCH_LINES:-}" ] && ! [[ "$id" =~ ${LACT_BENCH_LINES} ]]; then
+    return 0
+  fi
   LACT_JAVA_OPTS="-Xmx40g${update:+ -Dlact.cuda.update=$update}" step "$id" "${LACT_BENCH_TIMEOUT:-240}" \
     bin/lact bench lact-op --backend cuda --dtype "$dtype" --n 4 --length 32768 --chunk 2048 \
-    --warmup "${LACT_BENCH_WARMUP:-1}" --runs "${LACT_BENCH_RUNS:-3}" "$@"
+    --warmup "${LACT_BENCH_WARMUP:-2}" --runs "${LACT_BENCH_RUNS:-5}" "$@"
   local line
   line="$(grep '^{' "$out/$id.log" | tail -n 1)"
   if [ -n "$line" ]; then
