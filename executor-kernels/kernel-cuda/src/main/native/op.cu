@@ -637,6 +637,9 @@ class OpStream final : public Stream {
   State<T, U> state_;
 };
 
+// The largest batch of matrices one launch spans (CUDA's limit on a grid's y and z extent).
+constexpr long long kMaxBatch = 65535;
+
 void checkSpec(const Dims& d, const Spec& s) {
   std::ostringstream m;
   if (d.n < 1 || d.dIn < 1 || d.dH < 1 || d.L < 1) m << "dims must be >= 1, got n=" << d.n << " dIn=" << d.dIn << " dH=" << d.dH << " L=" << d.L;
@@ -644,6 +647,8 @@ void checkSpec(const Dims& d, const Spec& s) {
   else if (s.mode != 0 && s.mode != 1) m << "mode = " << s.mode << ": must be 0 (block-causal) or 1 (bidirectional)";
   else if (s.norm != 0 && s.norm != 1) m << "norm = " << s.norm << ": must be 0 (post-norm) or 1 (pre-norm)";
   else if (s.muon && (s.ns.empty() || s.ns.size() % 3 != 0)) m << "ns: " << s.ns.size() << " coefficients, expected a positive multiple of 3";
+  // Newton-Schulz runs the 3n updates as one batch along a grid axis of at most 65535 blocks
+  else if (3LL * d.n > kMaxBatch) m << "n = " << d.n << ": at most " << kMaxBatch / 3 << " instances (batch x heads) per call";
   if (!m.str().empty()) throw ArgError(m.str());
 }
 
@@ -815,6 +820,7 @@ void newtonSchulz(int precision, int update, int batch, int rows, int cols, cons
   std::lock_guard<std::mutex> lk(lock());
   checkPrecision(precision, update);
   if (batch < 1 || rows < 1 || cols < 1) throw ArgError("newtonSchulz: every dimension must be >= 1");
+  if (batch > kMaxBatch) throw ArgError("newtonSchulz: batch = " + std::to_string(batch) + ": at most " + std::to_string(kMaxBatch));
   if (ns.empty() || ns.size() % 3) throw ArgError("ns: expected a positive multiple of 3 coefficients");
   Modes m = modesFor(precision, update);
   PMode mode = dX ? m.nsBack : m.update;
