@@ -16,7 +16,7 @@ import org.lactspark.kernel.HostTensor;
 
 /**
  * Reads NumPy {@code .npy} files (format versions 1 to 3, little-endian float64 or float32, C
- * order) into {@link HostTensor}s.
+ * order) into {@link HostTensor}s, and writes float64 and int64 ones (format version 1).
  *
  * <p>Hand-written because the format is a ten-line header plus raw data, and the only Java readers
  * on Maven Central come with ND4J, which this package must not need at run time.
@@ -141,5 +141,52 @@ public final class Npy {
       }
     }
     return dims.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  /** Writes {@code t} as a little-endian float64 C-order array (rank 0 writes a scalar). */
+  public static void write(Path file, HostTensor t) throws IOException {
+    ByteBuffer body = ByteBuffer.allocate(8 * t.size()).order(ByteOrder.LITTLE_ENDIAN);
+    for (double v : t.data()) {
+      body.putDouble(v);
+    }
+    write(file, "<f8", t.shape(), body.array());
+  }
+
+  /** Writes whole numbers as a little-endian int64 C-order array of {@code shape}. */
+  public static void writeInt64(Path file, long[] values, int... shape) throws IOException {
+    long count = 1;
+    for (int d : shape) {
+      count *= d;
+    }
+    if (count != values.length) {
+      throw new IllegalArgumentException(file + ": " + values.length + " values for shape " + java.util.Arrays.toString(shape));
+    }
+    ByteBuffer body = ByteBuffer.allocate(8 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+    for (long v : values) {
+      body.putLong(v);
+    }
+    write(file, "<i8", shape, body.array());
+  }
+
+  private static void write(Path file, String descr, int[] shape, byte[] body) throws IOException {
+    StringBuilder dims = new StringBuilder();
+    for (int d : shape) {
+      dims.append(d).append(", ");
+    }
+    String tuple = shape.length == 0 ? "()" : shape.length == 1 ? "(" + shape[0] + ",)"
+        : "(" + dims.substring(0, dims.length() - 2) + ")";
+    StringBuilder header = new StringBuilder("{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + tuple + ", }");
+    // magic (6) + version (2) + length (2) + header + newline, padded with spaces to a multiple of 64
+    while ((10 + header.length() + 1) % 64 != 0) {
+      header.append(' ');
+    }
+    header.append('\n');
+    byte[] h = header.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    try (java.io.OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(file))) {
+      out.write(MAGIC);
+      out.write(new byte[] {1, 0, (byte) (h.length & 0xff), (byte) (h.length >> 8)});
+      out.write(h);
+      out.write(body);
+    }
   }
 }

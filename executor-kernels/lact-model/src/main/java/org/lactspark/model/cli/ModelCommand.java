@@ -19,19 +19,20 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code model import} and {@code model export}: official Hugging Face model directories
- * ({@code config.json} + safetensors) in and out of the project's model file.
+ * ({@code config.json} + safetensors) in and out of the project's model file; {@code model golden}:
+ * a golden case of this project's model for another backend to match.
  */
 @Command(
     name = "model",
     mixinStandardHelpOptions = true,
     description = "Move models between the official format (config.json + safetensors) and the project's model file.",
-    subcommands = {ModelCommand.Import.class, ModelCommand.Export.class})
+    subcommands = {ModelCommand.Import.class, ModelCommand.Export.class, ModelCommand.Golden.class})
 public final class ModelCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "say 'model import' or 'model export'");
+    throw new CommandLine.ParameterException(spec.commandLine(), "say 'model import', 'model export' or 'model golden'");
   }
 
   /** Mounts {@code model} at the top level. */
@@ -122,6 +123,53 @@ public final class ModelCommand implements Callable<Integer> {
       PrintWriter out = spec.commandLine().getOut();
       out.printf(Locale.ROOT, "exported %s -> %s (%d parameters, %s)%n", from, to, graph.numParams(), dtype);
       out.flush();
+      return 0;
+    }
+  }
+
+  /** {@code model golden}. */
+  @Command(
+      name = "golden",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Write a golden case of this project's model, computed on ND4J in float64, in the format of",
+        "fixtures/lact-model (README there): seeded parameters and tokens, logits, loss and every parameter",
+        "gradient, with float32 tolerances measured from the float32 ND4J model. Another backend of the whole",
+        "model checks itself with: bin/lact conformance --model-fixtures PARENT_OF_OUT --backend NAME."
+      })
+  static final class Golden implements Callable<Integer> {
+    @CommandLine.Mixin ModelChoice model;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Case folder to write (new or empty).")
+    Path out;
+
+    @Option(names = "--batch", defaultValue = "2", description = "Sequences (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--length", defaultValue = "160", description = "Tokens per sequence (default: ${DEFAULT-VALUE}).")
+    int length;
+
+    @Option(names = "--seed", defaultValue = "7", description = "Seed of the parameters and tokens (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+      org.lactspark.conf.ModelConfig c = model.config(spec.commandLine());
+      org.lactspark.model.golden.ModelGoldenWriter.Shape shape;
+      try {
+        shape = new org.lactspark.model.golden.ModelGoldenWriter.Shape(batch, length, seed);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage().replace("seqLen", "--length")
+            .replace("batch =", "--batch ="));
+      }
+      org.lactspark.model.golden.ModelGoldenWriter.write(c, shape, out);
+      PrintWriter pw = spec.commandLine().getOut();
+      pw.printf(Locale.ROOT, "wrote %s: %s, batch %d x %d tokens, seed %d; check a backend with: "
+          + "bin/lact conformance --model-fixtures %s --backend NAME --dtype float64%n",
+          out, model.label(), batch, length, seed, out.toAbsolutePath().getParent());
+      pw.flush();
       return 0;
     }
   }

@@ -1,13 +1,6 @@
 package org.lactspark.model.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.StringReader;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import org.lactspark.conf.load.ModelConfigLoader;
-import org.lactspark.model.official.OfficialConfig;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -18,7 +11,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.lactspark.conf.ModelConfig;
-import org.lactspark.conf.preset.Presets;
 import org.lactspark.kernel.cli.LactOpBench;
 import org.lactspark.kernel.cli.MemorySampler;
 import org.lactspark.kernel.optim.AdamW;
@@ -47,19 +39,11 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Benchmark one training step of a model preset; prints one JSON line.")
 public final class TrainStepBench implements Callable<Integer> {
-  @Option(names = "--preset", description = "Model preset (default: tiny unless --model-config is given).")
-  String preset;
-
-  @Option(names = "--model-config", paramLabel = "FILE",
-      description = "A model config file instead of a preset: the project's JSON or an official config.json.")
-  Path modelConfig;
+  @CommandLine.Mixin ModelChoice model;
 
   @Option(names = "--dtype", defaultValue = "float32", paramLabel = "DTYPE",
       description = "Parameter and activation type; float32 only (the optimiser step is float32): ${DEFAULT-VALUE}.")
   String dtype;
-
-  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a model key (repeatable).")
-  List<String> overrides = new ArrayList<>();
 
   @Option(names = "--length", defaultValue = "512", description = "Tokens per sequence (default: ${DEFAULT-VALUE}).")
   int length;
@@ -122,31 +106,11 @@ public final class TrainStepBench implements Callable<Integer> {
 
   /** The model config: a preset, or a project or official config file. */
   private ModelConfig config() throws IOException {
-    if (modelConfig == null) {
-      return Presets.load(preset == null ? "tiny" : preset, overrides);
-    }
-    if (preset != null) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "give --preset or --model-config, not both");
-    }
-    String text = Files.readString(modelConfig);
-    JsonNode root;
-    try {
-      root = new ObjectMapper().readTree(text);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IOException(modelConfig + ": not JSON (" + e.getOriginalMessage() + ")", e);
-    }
-    if (root != null && root.isObject() && OfficialConfig.isOfficial(root)) {
-      ModelConfig official = OfficialConfig.read(root, modelConfig.toString());
-      text = ModelConfigLoader.toJson(official);
-      if (overrides.isEmpty()) {
-        return official;
-      }
-    }
-    return ModelConfigLoader.load(new StringReader(text), modelConfig.toString(), overrides);
+    return model.config(spec.commandLine());
   }
 
   private String label() {
-    return modelConfig != null ? modelConfig.getFileName().toString() : preset == null ? "tiny" : preset;
+    return model.label();
   }
 
   private INDArray tokens(int vocab) {

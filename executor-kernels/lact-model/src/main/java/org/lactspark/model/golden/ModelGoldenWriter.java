@@ -1,0 +1,224 @@
+package org.lactspark.model.golden;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.lactspark.conf.ModelConfig;
+import org.lactspark.kernel.HostTensor;
+import org.lactspark.kernel.golden.Npy;
+import org.lactspark.kernel.golden.Tolerances;
+import org.lactspark.model.graph.LactModels;
+import org.lactspark.model.graph.ModelParams;
+import org.lactspark.model.official.OfficialConfig;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.NoOp;
+
+/**
+ * Writes a model golden case from this project's own model on ND4J, in the format of {@code
+ * fixtures/lact-model} (its README): the cross-backend reference for another backend of the whole
+ * model (a native GPU model must reproduce ND4J's logits, loss and every parameter gradient). The
+ * values are computed in float64; each tensor's float32 tolerance is {@code max(1e-4, 4 x the
+ * float32 ND4J model's own error on it)}, so a tensor that Muon makes ill-conditioned in float32
+ * gets the room the official fixtures give theirs, measured the same way. The case is written
+ * under a temporary name and renamed into place, so a folder that exists is complete.
+ */
+public final class ModelGoldenWriter {
+  /** How much room a float32 tensor gets over the float32 ND4J model's own error on it. */
+  static final double FLOAT32_MARGIN = 4.0;
+
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private ModelGoldenWriter() {}
+
+  /** What one case holds: the model, the seed of its parameters and tokens, and the token batch. */
+  public record Shape(int batch, int seqLen, long seed) {
+    /** Validates, naming the field. */
+    public Shape {
+      if (batch < 1) {
+        throw new IllegalArgumentException("batch = " + batch + ": must be >= 1");
+      }
+      if (seqLen < 2) {
+        throw new IllegalArgumentException("seqLen = " + seqLen + ": must be >= 2 (the loss scores positions 0..L-2)");
+      }
+    }
+  }
+
+  /**
+   * Computes the case and writes it to {@code out}.
+   *
+   * @throws IllegalArgumentException if {@code out} exists and is not an empty directory, or the
+   *     config cannot be written as an official {@code config.json}
+   */
+  public static void write(ModelConfig config, Shape shape, Path out) throws IOException {
+    requireWritable(out);
+    ObjectNode officialConfig = OfficialConfig.write(config, "float64");
+    SplittableRandom rnd = new SplittableRandom(shape.seed());
+    long[] ids = new long[shape.batch() * shape.seqLen()];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = rnd.nextInt(config.vocabSize());
+    }
+    long[] labels = ids.clone();
+    ArrayNode ignored = JSON.createArrayNode();
+    for (int b = 0; b < shape.batch(); b++) { // one ignored label per row exercises ignore_index
+      int t = 1 + rnd.nextInt(shape.seqLen() - 1);
+      labels[b * shape.seqLen() + t] = -100;
+      ignored.addArray().add(b).add(t);
+    }
+    Run f64 = Run.of(config, shape, ids, labels, DataType.DOUBLE, null);
+    Run f32 = Run.of(config, shape, ids, labels, DataType.FLOAT, f64.params);
+
+    Path tmp = out.resolveSibling("_tmp-" + out.getFileName() + "-" + ProcessHandle.current().pid());
+    deleteTree(tmp);
+    Files.createDirectories(tmp);
+    try {
+      ObjectNode tolerances = JSON.createObjectNode();
+      tolerances.put("metric", "||ours - ref|| / ||ref|| per tensor (Frobenius; absolute value for the scalar loss)");
+      tolerances.put("float64", Tolerances.relative(org.lactspark.kernel.DType.FLOAT64, Double.NaN, false));
+      tolerances.put("float32_default", Tolerances.relative(org.lactspark.kernel.DType.FLOAT32, Double.NaN, false));
+      ObjectNode perTensor = tolerances.putObject("float32_per_tensor");
+      for (Map.Entry<String, HostTensor> e : f64.tensors.entrySet()) {
+        Npy.write(tmp.resolve(e.getKey() + ".npy"), e.getValue());
+        if (!e.getKey().startsWith("param.")) {
+          double err = relativeError(f32.tensors.get(e.getKey()), e.getValue());
+          perTensor.put(e.getKey(), Math.max(1e-4, FLOAT32_MARGIN * err));
+        }
+      }
+      Npy.writeInt64(tmp.resolve("input_ids.npy"), ids, shape.batch(), shape.seqLen());
+      Npy.writeInt64(tmp.resolve("labels.npy"), labels, shape.batch(), shape.seqLen());
+      Files.writeString(tmp.resolve("config.json"), JSON.writeValueAsString(officialConfig));
+      ObjectNode c = JSON.createObjectNode();
+      c.put("model", "LaCTForCausalLM as lact-spark's ND4J model computes it (lact-model ModelGoldenWriter)");
+      c.put("purpose", "cross-backend reference: another backend of the whole model must reproduce these values");
+      c.set("config", officialConfig);
+      c.put("batch", shape.batch());
+      c.put("seq_len", shape.seqLen());
+      c.put("dtype", "float64");
+      c.put("seed", shape.seed());
+      ObjectNode lab = c.putObject("labels");
+      lab.put("convention", "labels.npy is passed as `labels` unshifted (it equals input_ids except at -100 entries); "
+          + "the model scores logits[:, t] against labels[:, t + 1] and ignores the last position");
+      lab.put("ignore_index", -100);
+      lab.set("minus100_at", ignored);
+      ArrayNode params = c.putArray("params");
+      for (Map.Entry<String, INDArray> e : f64.params.entrySet()) {
+        ObjectNode p = params.addObject();
+        p.put("name", e.getKey());
+        ArrayNode dims = p.putArray("shape");
+        for (long d : e.getValue().shape()) {
+          dims.add(d);
+        }
+      }
+      ObjectNode tied = c.putObject("tied_weights");
+      if (config.tieWordEmbeddings()) {
+        tied.put("lm_head.weight", "model.embeddings.weight");
+      }
+      c.set("tolerances", tolerances);
+      c.putArray("notes")
+          .add("logits: the model in inference (eval) mode; loss and grad.*: one training-mode forward and backward.")
+          .add("float32_per_tensor: max(1e-4, " + FLOAT32_MARGIN + " x the float32 ND4J model's relative error on the tensor).");
+      Files.writeString(tmp.resolve("case.json"), JSON.writeValueAsString(c));
+      if (Files.exists(out)) {
+        Files.delete(out); // an empty directory (requireWritable)
+      }
+      Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException | RuntimeException e) {
+      deleteTree(tmp);
+      throw e;
+    }
+  }
+
+  /** One precision's forward and backward: logits, loss, parameters and gradients by file name. */
+  private static final class Run {
+    final Map<String, INDArray> params;
+    final Map<String, HostTensor> tensors = new LinkedHashMap<>();
+
+    private Run(Map<String, INDArray> params) {
+      this.params = params;
+    }
+
+    /** Builds the model in {@code dt}, with {@code from}'s parameters if given (else seeded ones). */
+    static Run of(ModelConfig config, Shape shape, long[] ids, long[] labels, DataType dt, Map<String, INDArray> from) {
+      ComputationGraph graph = LactModels.build(config, new LactModels.Options(dt, shape.seed(), "nd4j", new NoOp()));
+      Map<String, INDArray> params = ModelParams.byOfficialName(graph);
+      if (from != null) {
+        for (Map.Entry<String, INDArray> e : params.entrySet()) {
+          e.getValue().assign(from.get(e.getKey()).castTo(dt));
+        }
+      }
+      Run r = new Run(params);
+      INDArray in = matrix(ids, shape, dt);
+      r.put("logits", graph.outputSingle(in));
+      graph.setInputs(in);
+      graph.setLabels(matrix(labels, shape, dt));
+      graph.computeGradientAndScore();
+      r.tensors.put("loss", HostTensor.of(new double[] {graph.score()}));
+      Map<String, INDArray> grads = ModelParams.gradientsByOfficialName(graph.gradient());
+      for (Map.Entry<String, INDArray> e : params.entrySet()) {
+        r.put("param." + e.getKey(), e.getValue());
+        r.put("grad." + e.getKey(), grads.get(e.getKey()));
+      }
+      return r;
+    }
+
+    private void put(String name, INDArray a) {
+      long[] s = a.shape();
+      int[] shape = new int[s.length];
+      for (int i = 0; i < s.length; i++) {
+        shape[i] = (int) s[i];
+      }
+      tensors.put(name, HostTensor.of(a.dup('c').castTo(DataType.DOUBLE).data().asDouble(), shape));
+    }
+
+    private static INDArray matrix(long[] values, Shape shape, DataType dt) {
+      double[] d = new double[values.length];
+      for (int i = 0; i < d.length; i++) {
+        d[i] = values[i];
+      }
+      return Nd4j.create(d, new long[] {shape.batch(), shape.seqLen()}, DataType.DOUBLE).castTo(dt);
+    }
+  }
+
+  /** As the conformance runner measures it: relative Frobenius error, absolute for a scalar. */
+  private static double relativeError(HostTensor ours, HostTensor ref) {
+    if (ref.rank() == 0) {
+      return Math.abs(ours.data()[0] - ref.data()[0]);
+    }
+    return Tolerances.relativeError(ours, ref);
+  }
+
+  private static void requireWritable(Path out) throws IOException {
+    if (Files.exists(out)) {
+      if (!Files.isDirectory(out)) {
+        throw new IllegalArgumentException(out + ": exists and is not a directory");
+      }
+      try (Stream<Path> s = Files.list(out)) {
+        if (s.findAny().isPresent()) {
+          throw new IllegalArgumentException(out + ": not empty; give a new or empty directory");
+        }
+      }
+    }
+  }
+
+  private static void deleteTree(Path p) throws IOException {
+    if (!Files.exists(p)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(p)) {
+      for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(x);
+      }
+    }
+  }
+}
