@@ -7,11 +7,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.lactspark.conf.ModelConfig;
 import org.lactspark.kernel.HostTensor;
@@ -19,6 +17,7 @@ import org.lactspark.kernel.golden.Npy;
 import org.lactspark.kernel.golden.Tolerances;
 import org.lactspark.model.graph.LactModels;
 import org.lactspark.model.graph.ModelParams;
+import org.lactspark.model.io.WholeDirectory;
 import org.lactspark.model.official.OfficialConfig;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -32,7 +31,7 @@ import org.nd4j.linalg.learning.config.NoOp;
  * values are computed in float64; each tensor's float32 tolerance is {@code max(1e-4, 4 x the
  * float32 ND4J model's own error on it)}, so a tensor that Muon makes ill-conditioned in float32
  * gets the room the official fixtures give theirs, measured the same way. The case is written
- * under a temporary name and renamed into place, so a folder that exists is complete.
+ * whole or not at all ({@link WholeDirectory}).
  */
 public final class ModelGoldenWriter {
   /** How much room a float32 tensor gets over the float32 ND4J model's own error on it. */
@@ -58,12 +57,17 @@ public final class ModelGoldenWriter {
   /**
    * Computes the case and writes it to {@code out}.
    *
-   * @throws IllegalArgumentException if {@code out} exists and is not an empty directory, or the
-   *     config cannot be written as an official {@code config.json}
+   * @throws IllegalArgumentException if the config cannot be written as an official {@code
+   *     config.json}
+   * @throws IOException if {@code out} exists and is not an empty directory (checked first), or
+   *     writing fails
    */
   public static void write(ModelConfig config, Shape shape, Path out) throws IOException {
-    requireWritable(out);
     ObjectNode officialConfig = OfficialConfig.write(config, "float64");
+    WholeDirectory.write(out, "give a new or empty directory", tmp -> writeCase(config, officialConfig, shape, tmp));
+  }
+
+  private static void writeCase(ModelConfig config, ObjectNode officialConfig, Shape shape, Path tmp) throws IOException {
     SplittableRandom rnd = new SplittableRandom(shape.seed());
     long[] ids = new long[shape.batch() * shape.seqLen()];
     for (int i = 0; i < ids.length; i++) {
@@ -79,64 +83,52 @@ public final class ModelGoldenWriter {
     Run f64 = Run.of(config, shape, ids, labels, DataType.DOUBLE, null);
     Run f32 = Run.of(config, shape, ids, labels, DataType.FLOAT, f64.params);
 
-    Path tmp = out.resolveSibling("_tmp-" + out.getFileName() + "-" + ProcessHandle.current().pid());
-    deleteTree(tmp);
-    Files.createDirectories(tmp);
-    try {
-      ObjectNode tolerances = JSON.createObjectNode();
-      tolerances.put("metric", "||ours - ref|| / ||ref|| per tensor (Frobenius; absolute value for the scalar loss)");
-      tolerances.put("float64", Tolerances.relative(org.lactspark.kernel.DType.FLOAT64, Double.NaN, false));
-      tolerances.put("float32_default", Tolerances.relative(org.lactspark.kernel.DType.FLOAT32, Double.NaN, false));
-      ObjectNode perTensor = tolerances.putObject("float32_per_tensor");
-      for (Map.Entry<String, HostTensor> e : f64.tensors.entrySet()) {
-        Npy.write(tmp.resolve(e.getKey() + ".npy"), e.getValue());
-        if (!e.getKey().startsWith("param.")) {
-          double err = relativeError(f32.tensors.get(e.getKey()), e.getValue());
-          perTensor.put(e.getKey(), Math.max(1e-4, FLOAT32_MARGIN * err));
-        }
+    ObjectNode tolerances = JSON.createObjectNode();
+    tolerances.put("metric", "||ours - ref|| / ||ref|| per tensor (Frobenius; absolute value for the scalar loss)");
+    tolerances.put("float64", Tolerances.relative(org.lactspark.kernel.DType.FLOAT64, Double.NaN, false));
+    tolerances.put("float32_default", Tolerances.relative(org.lactspark.kernel.DType.FLOAT32, Double.NaN, false));
+    ObjectNode perTensor = tolerances.putObject("float32_per_tensor");
+    for (Map.Entry<String, HostTensor> e : f64.tensors.entrySet()) {
+      Npy.write(tmp.resolve(e.getKey() + ".npy"), e.getValue());
+      if (!e.getKey().startsWith("param.")) {
+        double err = relativeError(f32.tensors.get(e.getKey()), e.getValue());
+        perTensor.put(e.getKey(), Math.max(1e-4, FLOAT32_MARGIN * err));
       }
-      Npy.writeInt64(tmp.resolve("input_ids.npy"), ids, shape.batch(), shape.seqLen());
-      Npy.writeInt64(tmp.resolve("labels.npy"), labels, shape.batch(), shape.seqLen());
-      Files.writeString(tmp.resolve("config.json"), JSON.writeValueAsString(officialConfig));
-      ObjectNode c = JSON.createObjectNode();
-      c.put("model", "LaCTForCausalLM as lact-spark's ND4J model computes it (lact-model ModelGoldenWriter)");
-      c.put("purpose", "cross-backend reference: another backend of the whole model must reproduce these values");
-      c.set("config", officialConfig);
-      c.put("batch", shape.batch());
-      c.put("seq_len", shape.seqLen());
-      c.put("dtype", "float64");
-      c.put("seed", shape.seed());
-      ObjectNode lab = c.putObject("labels");
-      lab.put("convention", "labels.npy is passed as `labels` unshifted (it equals input_ids except at -100 entries); "
-          + "the model scores logits[:, t] against labels[:, t + 1] and ignores the last position");
-      lab.put("ignore_index", -100);
-      lab.set("minus100_at", ignored);
-      ArrayNode params = c.putArray("params");
-      for (Map.Entry<String, INDArray> e : f64.params.entrySet()) {
-        ObjectNode p = params.addObject();
-        p.put("name", e.getKey());
-        ArrayNode dims = p.putArray("shape");
-        for (long d : e.getValue().shape()) {
-          dims.add(d);
-        }
-      }
-      ObjectNode tied = c.putObject("tied_weights");
-      if (config.tieWordEmbeddings()) {
-        tied.put("lm_head.weight", "model.embeddings.weight");
-      }
-      c.set("tolerances", tolerances);
-      c.putArray("notes")
-          .add("logits: the model in inference (eval) mode; loss and grad.*: one training-mode forward and backward.")
-          .add("float32_per_tensor: max(1e-4, " + FLOAT32_MARGIN + " x the float32 ND4J model's relative error on the tensor).");
-      Files.writeString(tmp.resolve("case.json"), JSON.writeValueAsString(c));
-      if (Files.exists(out)) {
-        Files.delete(out); // an empty directory (requireWritable)
-      }
-      Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException | RuntimeException e) {
-      deleteTree(tmp);
-      throw e;
     }
+    Npy.writeInt64(tmp.resolve("input_ids.npy"), ids, shape.batch(), shape.seqLen());
+    Npy.writeInt64(tmp.resolve("labels.npy"), labels, shape.batch(), shape.seqLen());
+    Files.writeString(tmp.resolve("config.json"), JSON.writeValueAsString(officialConfig));
+    ObjectNode c = JSON.createObjectNode();
+    c.put("model", "LaCTForCausalLM as lact-spark's ND4J model computes it (lact-model ModelGoldenWriter)");
+    c.put("purpose", "cross-backend reference: another backend of the whole model must reproduce these values");
+    c.set("config", officialConfig);
+    c.put("batch", shape.batch());
+    c.put("seq_len", shape.seqLen());
+    c.put("dtype", "float64");
+    c.put("seed", shape.seed());
+    ObjectNode lab = c.putObject("labels");
+    lab.put("convention", "labels.npy is passed as `labels` unshifted (it equals input_ids except at -100 entries); "
+        + "the model scores logits[:, t] against labels[:, t + 1] and ignores the last position");
+    lab.put("ignore_index", -100);
+    lab.set("minus100_at", ignored);
+    ArrayNode params = c.putArray("params");
+    for (Map.Entry<String, INDArray> e : f64.params.entrySet()) {
+      ObjectNode p = params.addObject();
+      p.put("name", e.getKey());
+      ArrayNode dims = p.putArray("shape");
+      for (long d : e.getValue().shape()) {
+        dims.add(d);
+      }
+    }
+    ObjectNode tied = c.putObject("tied_weights");
+    if (config.tieWordEmbeddings()) {
+      tied.put("lm_head.weight", "model.embeddings.weight");
+    }
+    c.set("tolerances", tolerances);
+    c.putArray("notes")
+        .add("logits: the model in inference (eval) mode; loss and grad.*: one training-mode forward and backward.")
+        .add("float32_per_tensor: max(1e-4, " + FLOAT32_MARGIN + " x the float32 ND4J model's relative error on the tensor).");
+    Files.writeString(tmp.resolve("case.json"), JSON.writeValueAsString(c));
   }
 
   /** One precision's forward and backward: logits, loss, parameters and gradients by file name. */
@@ -196,29 +188,5 @@ public final class ModelGoldenWriter {
       return Math.abs(ours.data()[0] - ref.data()[0]);
     }
     return Tolerances.relativeError(ours, ref);
-  }
-
-  private static void requireWritable(Path out) throws IOException {
-    if (Files.exists(out)) {
-      if (!Files.isDirectory(out)) {
-        throw new IllegalArgumentException(out + ": exists and is not a directory");
-      }
-      try (Stream<Path> s = Files.list(out)) {
-        if (s.findAny().isPresent()) {
-          throw new IllegalArgumentException(out + ": not empty; give a new or empty directory");
-        }
-      }
-    }
-  }
-
-  private static void deleteTree(Path p) throws IOException {
-    if (!Files.exists(p)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(p)) {
-      for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.delete(x);
-      }
-    }
   }
 }

@@ -17,6 +17,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.lactspark.conf.ModelConfig;
 import org.lactspark.model.graph.LactModels;
 import org.lactspark.model.graph.ModelParams;
+import org.lactspark.model.io.WholeDirectory;
 import org.lactspark.model.safetensors.SafetensorsWriter;
 import org.lactspark.model.safetensors.ShardedCheckpoint;
 import org.lactspark.model.safetensors.StDType;
@@ -106,11 +107,7 @@ public final class OfficialCheckpoint {
     String torchDtype = dtype == StDType.F32 ? "float32" : "bfloat16";
     byte[] configJson = new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter()
         .writeValueAsBytes(OfficialConfig.write(config, torchDtype));
-    Path target = dir.toAbsolutePath().normalize();
-    requireEmptyOrAbsent(target);
-    Files.createDirectories(target.getParent());
-    Path tmp = Files.createTempDirectory(target.getParent(), target.getFileName() + ".partial");
-    try {
+    WholeDirectory.write(dir, "export writes a new directory (remove it or choose another)", tmp -> {
       Files.write(tmp.resolve(CONFIG), configJson);
       List<SafetensorsWriter.NamedTensor> tensors = new ArrayList<>();
       for (Map.Entry<String, INDArray> e : ModelParams.byOfficialName(graph).entrySet()) {
@@ -121,43 +118,7 @@ public final class OfficialCheckpoint {
       Map<String, String> meta = new LinkedHashMap<>();
       meta.put("format", "pt");
       SafetensorsWriter.write(tmp.resolve(WEIGHTS), tensors, meta, dtype);
-      if (Files.isDirectory(target)) {
-        Files.delete(target);
-      }
-      try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, target);
-      }
-    } finally {
-      deleteRecursively(tmp);
-    }
-  }
-
-  private static void requireEmptyOrAbsent(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    if (!Files.isDirectory(dir)) {
-      throw new IOException(dir + ": exists and is not a directory");
-    }
-    try (Stream<Path> s = Files.list(dir)) {
-      if (s.findAny().isPresent()) {
-        throw new IOException(dir + ": not empty; export writes a new directory (remove it or choose another)");
-      }
-    }
-  }
-
-  private static void deleteRecursively(Path p) throws IOException {
-    if (!Files.exists(p)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(p)) {
-      List<Path> all = s.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList();
-      for (Path q : all) {
-        Files.deleteIfExists(q);
-      }
-    }
+    });
   }
 
   private static void requireSameNames(Path dir, Set<String> stored, Set<String> expected) {
