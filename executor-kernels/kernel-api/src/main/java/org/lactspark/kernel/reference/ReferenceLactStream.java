@@ -1,9 +1,9 @@
 package org.lactspark.kernel.reference;
 
 import java.util.Arrays;
+import org.lactspark.kernel.AbstractLactStream;
 import org.lactspark.kernel.HostTensor;
 import org.lactspark.kernel.LactSpec;
-import org.lactspark.kernel.LactStream;
 import org.lactspark.kernel.LactStreamShape;
 
 /**
@@ -11,16 +11,13 @@ import org.lactspark.kernel.LactStreamShape;
  * ({@link ReferenceLactKernel.State}) and the initial row norms; each write runs the forward's own
  * {@link ReferenceLactKernel#update}.
  */
-final class ReferenceLactStream implements LactStream {
-  private final LactSpec spec;
-  private final LactStreamShape shape;
+final class ReferenceLactStream extends AbstractLactStream {
   private final double[][][] rho;
   private ReferenceLactKernel.State[] states;
-  private int updates;
 
   ReferenceLactStream(LactSpec spec, HostTensor w0, HostTensor w1, HostTensor w2) {
-    this.spec = spec;
-    this.shape = LactStreamShape.of(spec, w0, w1, w2);
+    super(spec, w0, w1, w2);
+    LactStreamShape shape = shape();
     int n = shape.n();
     int dIn = shape.dIn();
     int dH = shape.dH();
@@ -39,25 +36,8 @@ final class ReferenceLactStream implements LactStream {
   }
 
   @Override
-  public LactSpec spec() {
-    return spec;
-  }
-
-  @Override
-  public LactStreamShape shape() {
-    return shape;
-  }
-
-  private void requireOpen() {
-    if (states == null) {
-      throw new IllegalStateException("stream: closed");
-    }
-  }
-
-  @Override
-  public HostTensor read(HostTensor q) {
-    requireOpen();
-    int t = shape.checkQueries(q);
+  protected HostTensor readChecked(HostTensor q, int t) {
+    LactStreamShape shape = shape();
     int dIn = shape.dIn();
     HostTensor out = HostTensor.zeros(shape.n(), t, dIn);
     for (int i = 0; i < shape.n(); i++) {
@@ -68,9 +48,9 @@ final class ReferenceLactStream implements LactStream {
   }
 
   @Override
-  public void write(HostTensor k, HostTensor v, HostTensor lr0, HostTensor lr1, HostTensor lr2, HostTensor momentum) {
-    requireOpen();
-    int c = shape.checkChunk(spec, k, v, lr0, lr1, lr2, momentum);
+  protected void writeChecked(HostTensor k, HostTensor v, HostTensor lr0, HostTensor lr1, HostTensor lr2,
+      HostTensor momentum, int c) {
+    LactStreamShape shape = shape();
     int dIn = shape.dIn();
     double[] mask = new double[c];
     Arrays.fill(mask, 1.0);
@@ -82,14 +62,13 @@ final class ReferenceLactStream implements LactStream {
       double[] m = momentum == null ? new double[c] : Arrays.copyOfRange(momentum.data(), i * c, (i + 1) * c);
       Chunk chunk = new Chunk(Mat.copyOf(k.data(), i * c * dIn, c, dIn), Mat.copyOf(v.data(), i * c * dIn, c, dIn),
           eta, m, mask);
-      states[i] = ReferenceLactKernel.update(spec, states[i], rho[i], chunk).next();
+      states[i] = ReferenceLactKernel.update(spec(), states[i], rho[i], chunk).next();
     }
-    updates++;
   }
 
   @Override
-  public HostTensor[] weights() {
-    requireOpen();
+  protected HostTensor[] weightsChecked() {
+    LactStreamShape shape = shape();
     int n = shape.n();
     HostTensor[] out = {
       HostTensor.zeros(n, shape.dH(), shape.dIn()), HostTensor.zeros(n, shape.dIn(), shape.dH()),
@@ -105,12 +84,7 @@ final class ReferenceLactStream implements LactStream {
   }
 
   @Override
-  public int updates() {
-    return updates;
-  }
-
-  @Override
-  public void close() {
+  protected void release() {
     states = null;
   }
 }

@@ -1,26 +1,23 @@
 package org.lactspark.kernel.cuda;
 
+import org.lactspark.kernel.AbstractLactStream;
 import org.lactspark.kernel.HostTensor;
 import org.lactspark.kernel.LactSpec;
-import org.lactspark.kernel.LactStream;
 import org.lactspark.kernel.LactStreamShape;
 
 /**
- * The CUDA {@link LactStream}: the library keeps the fast weights, accumulators, momentum buffers
- * and target row norms on the device between calls, owned through a {@link NativeHandle} until
- * {@link #close()}. Arguments are checked by {@link LactStreamShape}, so the messages are those of
- * every backend. Not thread-safe (as the interface says), though a racing close cannot free the
- * state under a running call.
+ * The CUDA {@link org.lactspark.kernel.LactStream}: the library keeps the fast weights,
+ * accumulators, momentum buffers and target row norms on the device between calls, owned through a
+ * {@link NativeHandle} until {@link #close()}. Arguments are checked by {@link AbstractLactStream},
+ * so the messages are those of every backend. Not thread-safe (as the interface says), though a
+ * racing close cannot free the state under a running call.
  */
-final class CudaLactStream implements LactStream {
-  private final LactSpec spec;
-  private final LactStreamShape shape;
+final class CudaLactStream extends AbstractLactStream {
   private final NativeHandle handle;
-  private int updates;
 
   CudaLactStream(CudaLactKernel kernel, LactSpec spec, HostTensor w0, HostTensor w1, HostTensor w2) {
-    this.shape = LactStreamShape.of(spec, w0, w1, w2);
-    this.spec = spec;
+    super(spec, w0, w1, w2);
+    LactStreamShape shape = shape();
     int[] dims = {shape.n(), shape.dIn(), shape.dH()};
     long h = NativeLact.streamOpen(kernel.precision(), kernel.update().code(), dims, NativeArgs.spec(spec),
         NativeArgs.ns(spec.nsSchedule()), w0.data(), w1.data(), w2.data());
@@ -28,38 +25,24 @@ final class CudaLactStream implements LactStream {
   }
 
   @Override
-  public LactSpec spec() {
-    return spec;
-  }
-
-  @Override
-  public LactStreamShape shape() {
-    return shape;
-  }
-
-  @Override
-  public HostTensor read(HostTensor q) {
-    handle.requireOpen();
-    int t = shape.checkQueries(q);
+  protected HostTensor readChecked(HostTensor q, int t) {
     double[] out = new double[q.size()];
     handle.accept(h -> NativeLact.streamRead(h, t, q.data(), out));
-    return HostTensor.of(out, shape.n(), t, shape.dIn());
+    return HostTensor.of(out, shape().n(), t, shape().dIn());
   }
 
   @Override
-  public void write(HostTensor k, HostTensor v, HostTensor lr0, HostTensor lr1, HostTensor lr2, HostTensor momentum) {
-    handle.requireOpen();
-    int c = shape.checkChunk(spec, k, v, lr0, lr1, lr2, momentum);
+  protected void writeChecked(HostTensor k, HostTensor v, HostTensor lr0, HostTensor lr1, HostTensor lr2,
+      HostTensor momentum, int c) {
     handle.accept(h -> NativeLact.streamWrite(h, c, k.data(), v.data(), lr0.data(), lr1.data(), lr2.data(),
         NativeArgs.dataOrNull(momentum)));
-    updates++;
   }
 
   @Override
-  public HostTensor[] weights() {
-    int n = shape.n();
-    int dIn = shape.dIn();
-    int dH = shape.dH();
+  protected HostTensor[] weightsChecked() {
+    int n = shape().n();
+    int dIn = shape().dIn();
+    int dH = shape().dH();
     double[] w0 = new double[n * dH * dIn];
     double[] w1 = new double[n * dIn * dH];
     double[] w2 = new double[n * dH * dIn];
@@ -67,14 +50,9 @@ final class CudaLactStream implements LactStream {
     return new HostTensor[] {HostTensor.of(w0, n, dH, dIn), HostTensor.of(w1, n, dIn, dH), HostTensor.of(w2, n, dH, dIn)};
   }
 
+  /** Frees the device state. */
   @Override
-  public int updates() {
-    return updates;
-  }
-
-  /** Frees the device state; idempotent. */
-  @Override
-  public void close() {
+  protected void release() {
     handle.close();
   }
 }

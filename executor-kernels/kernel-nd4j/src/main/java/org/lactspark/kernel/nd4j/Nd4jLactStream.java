@@ -1,9 +1,8 @@
 package org.lactspark.kernel.nd4j;
 
+import org.lactspark.kernel.AbstractLactStream;
 import org.lactspark.kernel.HostTensor;
 import org.lactspark.kernel.LactSpec;
-import org.lactspark.kernel.LactStream;
-import org.lactspark.kernel.LactStreamShape;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -15,20 +14,16 @@ import org.nd4j.linalg.factory.Nd4j;
  * Nd4jLactKernel#update}. Every call's temporaries live in the op's step workspace; inputs are
  * staged through the kernel's array pool.
  */
-final class Nd4jLactStream implements LactStream {
+final class Nd4jLactStream extends AbstractLactStream {
   private final Nd4jLactKernel kernel;
-  private final LactSpec spec;
-  private final LactStreamShape shape;
   private final DataType dt;
   private final DataType path;
   private INDArray[] rho;
   private Nd4jLactKernel.State state;
-  private int updates;
 
   Nd4jLactStream(Nd4jLactKernel kernel, LactSpec spec, HostTensor w0, HostTensor w1, HostTensor w2) {
+    super(spec, w0, w1, w2);
     this.kernel = kernel;
-    this.spec = spec;
-    this.shape = LactStreamShape.of(spec, w0, w1, w2);
     this.dt = kernel.dataType();
     this.path = kernel.updatePathType(spec);
     // The state outlives every call: keep it out of whatever workspace the caller has open.
@@ -41,25 +36,7 @@ final class Nd4jLactStream implements LactStream {
   }
 
   @Override
-  public LactSpec spec() {
-    return spec;
-  }
-
-  @Override
-  public LactStreamShape shape() {
-    return shape;
-  }
-
-  private void requireOpen() {
-    if (state == null) {
-      throw new IllegalStateException("stream: closed");
-    }
-  }
-
-  @Override
-  public HostTensor read(HostTensor q) {
-    requireOpen();
-    shape.checkQueries(q);
+  protected HostTensor readChecked(HostTensor q, int tokens) {
     ArrayPool pool = kernel.pool();
     try (BlasThreads t = BlasThreads.forOp(); MemoryWorkspace none = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
       INDArray qa = pool.fill(q, dt);
@@ -72,9 +49,8 @@ final class Nd4jLactStream implements LactStream {
   }
 
   @Override
-  public void write(HostTensor k, HostTensor v, HostTensor lr0, HostTensor lr1, HostTensor lr2, HostTensor momentum) {
-    requireOpen();
-    int c = shape.checkChunk(spec, k, v, lr0, lr1, lr2, momentum);
+  protected void writeChecked(HostTensor k, HostTensor v, HostTensor lr0, HostTensor lr1, HostTensor lr2,
+      HostTensor momentum, int c) {
     ArrayPool pool = kernel.pool();
     try (BlasThreads t = BlasThreads.forOp(); MemoryWorkspace none = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
       INDArray[] eta = {pool.fill(lr0, dt), pool.fill(lr1, dt), pool.fill(lr2, dt)};
@@ -85,35 +61,25 @@ final class Nd4jLactStream implements LactStream {
       try (MemoryWorkspace ws = Workspaces.step()) {
         // The chunk mean as the forward takes it without a write mask: sum over the tokens / c.
         INDArray beta = m == null ? null : m.sum(true, 1).divi(c);
-        next = kernel.update(spec, state, rho, new SwiGlu.Chunk(ka, va, eta), beta, path).detached();
+        next = kernel.update(spec(), state, rho, new SwiGlu.Chunk(ka, va, eta), beta, path).detached();
       } finally {
         pool.give(eta);
         pool.give(ka, va, m);
       }
       state.close();
       state = next;
-      updates++;
     }
   }
 
   @Override
-  public HostTensor[] weights() {
-    requireOpen();
+  protected HostTensor[] weightsChecked() {
     ArrayPool pool = kernel.pool();
     INDArray[] w = state.w();
     return new HostTensor[] {pool.toHost(w[0]), pool.toHost(w[1]), pool.toHost(w[2])};
   }
 
   @Override
-  public int updates() {
-    return updates;
-  }
-
-  @Override
-  public void close() {
-    if (state == null) {
-      return;
-    }
+  protected void release() {
     state.close();
     Tape.free(rho);
     state = null;
