@@ -38,12 +38,7 @@ final class GoldenTensors {
   ConformanceRunner.TensorResult compare(String tensor, String file, INDArray ours) throws IOException {
     HostTensor ref = Npy.read(dir.resolve(file + ".npy"));
     double tol = tolerance(tensor);
-    long[] s = ours.shape();
-    int[] shape = new int[s.length];
-    for (int i = 0; i < s.length; i++) {
-      shape[i] = (int) s[i];
-    }
-    HostTensor mine = HostTensor.of(ours.dup('c').castTo(DataType.DOUBLE).data().asDouble(), shape);
+    HostTensor mine = host(ours);
     if (ref.rank() == 0 && mine.size() == 1) {
       // A scalar (the loss): compare as one-element vectors.
       mine = HostTensor.of(new double[] {mine.data()[0]}, 1);
@@ -59,5 +54,15 @@ final class GoldenTensors {
     }
     JsonNode per = tolerances.path("float32_per_tensor").get(tensor);
     return per != null ? per.asDouble() : tolerances.path("float32_default").asDouble(1e-4);
+  }
+
+  /** A float64 host copy of {@code a} in C order, with its shape. */
+  static HostTensor host(INDArray a) {
+    long[] s = a.shape();
+    int[] shape = new int[s.length];
+    for (int i = 0; i < s.length; i++) {
+      shape[i] = (int) s[i];
+    }
+    return HostTensor.of(a.dup('c').castTo(DataType.DOUBLE).data().asDouble(), shape);
   }
 }
