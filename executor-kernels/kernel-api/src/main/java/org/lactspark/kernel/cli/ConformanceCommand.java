@@ -58,21 +58,21 @@ public final class ConformanceCommand implements Callable<Integer> {
           "give exactly one of --fixtures, --layer-fixtures and --model-fixtures");
     }
     DType type = DType.parse(dtype);
-    GoldenSuite suite;
-    Path fixtures = this.fixtures;
-    if (fixtures != null) {
-      suite = GoldenSuite.forFixtures(fixtures);
-    } else {
-      String kind = layerFixtures != null ? "layer" : "model";
-      fixtures = layerFixtures != null ? layerFixtures : modelFixtures;
-      suite = GoldenSuite.named(kind);
-      if (suite == null) {
-        throw new IllegalArgumentException("no " + kind + " conformance suite on the class path (lact-model missing)");
-      }
-    }
+    Path fixtures = this.fixtures != null ? this.fixtures : layerFixtures != null ? layerFixtures : modelFixtures;
     List<Path> cases = GoldenCases.list(fixtures);
     // the backend is chosen once the arguments are known good (choosing may log why one is skipped)
     KernelBackend b = KernelBackends.select(backend);
+    GoldenSuite suite;
+    if (this.fixtures != null) {
+      suite = GoldenSuite.forFixtures(fixtures, b.name());
+    } else {
+      String kind = layerFixtures != null ? "layer" : "model";
+      suite = GoldenSuite.named(kind, b.name());
+      if (suite == null) {
+        throw new IllegalArgumentException("no " + kind + " conformance suite for backend " + b.name()
+            + " on the class path (lact-model missing?)");
+      }
+    }
     ConformanceRunner runner = new ConformanceRunner(b, type);
     PrintWriter out = spec.commandLine().getOut();
     out.printf(Locale.ROOT, "%s conformance: backend %s (%s), dtype %s, %d cases in %s%n",

@@ -24,29 +24,45 @@ public interface GoldenSuite {
   /** Runs one case folder; failures become the result's error, never an exception. */
   ConformanceRunner.CaseResult run(Path caseDir, KernelBackend backend, DType dtype);
 
-  /** The suite called {@code name} ({@code layer}, {@code model}), or null if none is on the class path. */
-  static GoldenSuite named(String name) {
-    for (GoldenSuite s : ServiceLoader.load(GoldenSuite.class)) {
-      if (s.name().equals(name)) {
-        return s;
-      }
-    }
-    return null;
+  /**
+   * How well this suite checks {@code backend}: among the suites of a kind, the highest preference
+   * runs; a negative one never does. A suite that builds the model around any backend's op (the
+   * ND4J model) returns 0; one that is the backend's own whole model (the native CUDA model) more.
+   */
+  default int preference(String backend) {
+    return 0;
   }
 
-  /** The suite owning {@code fixtures}, or null for the op's own golden vectors. */
-  static GoldenSuite forFixtures(Path fixtures) throws IOException {
+  /**
+   * The suite called {@code name} ({@code layer}, {@code model}) that best checks {@code backend},
+   * or null if none on the class path does.
+   */
+  static GoldenSuite named(String name, String backend) {
+    return best(s -> s.name().equals(name), backend);
+  }
+
+  /**
+   * The suite owning {@code fixtures} (by its README's title) that best checks {@code backend}, or
+   * null for the op's own golden vectors.
+   */
+  static GoldenSuite forFixtures(Path fixtures, String backend) throws IOException {
     Path readme = fixtures.resolve("README.md");
     if (!Files.isRegularFile(readme)) {
       return null;
     }
     String title = Files.readAllLines(readme, java.nio.charset.StandardCharsets.UTF_8).stream()
         .filter(l -> l.startsWith("# ")).findFirst().orElse("");
+    return best(s -> s.acceptsTitle(title), backend);
+  }
+
+  private static GoldenSuite best(java.util.function.Predicate<GoldenSuite> accepts, String backend) {
+    GoldenSuite best = null;
     for (GoldenSuite s : ServiceLoader.load(GoldenSuite.class)) {
-      if (s.acceptsTitle(title)) {
-        return s;
+      if (accepts.test(s) && s.preference(backend) >= 0
+          && (best == null || s.preference(backend) > best.preference(backend))) {
+        best = s;
       }
     }
-    return null;
+    return best;
   }
 }
