@@ -11,7 +11,6 @@ import java.util.Iterator;
 import java.util.List;
 import org.lactspark.conf.ConfigException;
 import org.lactspark.conf.ModelConfig;
-import org.lactspark.model.nn.LactLayerSpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -107,6 +106,9 @@ public final class OfficialConfig {
   /** The window size that stands for the official {@code window_size: null} (full causal attention). */
   public static final int FULL_WINDOW = Integer.MAX_VALUE;
 
+  /** The vocabulary of {@link #layerConfig}'s one-layer model: a lone layer has none, and 1 is the least valid. */
+  public static final int LAYER_VOCAB = 1;
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private OfficialConfig() {}
@@ -181,25 +183,35 @@ public final class OfficialConfig {
   }
 
   /**
-   * The LaCT layer spec of a layer fixture's constructor arguments (the official layer's keyword
-   * arguments, which share the config's names; the layer's own default for {@code attn_qk_norm}
-   * is true).
+   * A one-layer model config holding a layer fixture's constructor arguments (the official
+   * layer's keyword arguments, which share the config's names), so that {@code
+   * LactLayerSpec.of(layerConfig(...))} is the layer. A missing argument takes the official
+   * layer's default, which differs from the config class's for {@code attn_qk_norm} (true) and
+   * {@code learnable_ttt_scale} (false). What a lone layer does not have takes a fixed value: the
+   * smallest vocabulary ({@value #LAYER_VOCAB} token), the config class's MLP and init defaults,
+   * no document restart, TTT on.
+   *
+   * @param source where the object came from, for messages
+   * @throws IllegalArgumentException naming the field of a bad or unsupported value
    */
-  public static LactLayerSpec layerSpec(JsonNode constructor, String source) {
+  public static ModelConfig layerConfig(JsonNode constructor, String source) {
     Reader r = new Reader(constructor, source);
     r.check("lr_dim", 1);
     r.check("lr_parameterization", "mamba");
     r.check("ttt_loss_type", "dot_product");
     r.check("qkv_bias", false);
-    int d = r.integer("hidden_size", 2048);
-    int hf = r.integer("num_lact_heads", 4);
     Integer window = r.nullableInt("window_size", 2048);
-    return new LactLayerSpec(d, r.integer("num_attn_heads", 32), hf, (int) (d / hf * r.number("inter_multi", 1.0)),
-        window == null ? FULL_WINDOW : window, r.integer("lact_chunk_size", 2048), r.bool("use_muon", false),
-        r.bool("use_momentum", true), Math.max(0, r.integer("w0_w2_low_rank", -1)), BASE_LR,
-        r.bool("qkv_silu", true), r.bool("no_v_silu", false), r.bool("attn_qk_norm", true),
-        r.bool("learnable_ttt_scale", false), r.bool("ttt_prenorm", false), r.bool("ttt_nope", false),
-        r.number("rope_theta", 10000.0), false, false, true);
+    try {
+      return new ModelConfig(LAYER_VOCAB, r.integer("hidden_size", 2048), 1, r.integer("num_attn_heads", 32),
+          r.integer("num_lact_heads", 4), r.number("inter_multi", 1.0), window == null ? FULL_WINDOW : window,
+          r.integer("lact_chunk_size", 2048), r.integer("max_position_embeddings", 2048), r.bool("use_muon", false),
+          r.bool("use_momentum", true), Math.max(0, r.integer("w0_w2_low_rank", -1)), r.number("fw_init_gain", 0.5),
+          BASE_LR, r.bool("qkv_silu", true), r.bool("no_v_silu", false), r.bool("attn_qk_norm", true),
+          r.bool("learnable_ttt_scale", false), r.bool("ttt_prenorm", false), r.bool("ttt_nope", false),
+          r.number("rope_theta", 10000.0), 1e-6, 0.006, false, 4.0, 0, false, true, -1);
+    } catch (ConfigException e) {
+      throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
+    }
   }
 
   /**
