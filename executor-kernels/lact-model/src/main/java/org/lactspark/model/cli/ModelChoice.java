@@ -10,8 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.lactspark.conf.ModelConfig;
 import org.lactspark.conf.load.ModelConfigLoader;
+import org.lactspark.conf.official.OfficialConfig;
 import org.lactspark.conf.preset.Presets;
-import org.lactspark.model.official.OfficialConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 

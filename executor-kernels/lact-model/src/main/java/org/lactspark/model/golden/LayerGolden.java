@@ -8,10 +8,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.lactspark.conf.official.OfficialConfig;
 import org.lactspark.kernel.DType;
 import org.lactspark.kernel.LactKernel;
 import org.lactspark.kernel.golden.ConformanceRunner;
-import org.lactspark.model.official.OfficialConfig;
 import org.lactspark.model.nn.LactLayer;
 import org.lactspark.model.nn.LactLayerSpec;
 import org.lactspark.model.nn.Params;
@@ -41,7 +41,8 @@ public final class LayerGolden {
     JsonNode c = new ObjectMapper().readTree(dir.resolve("case.json").toFile());
     DataType dt = kernel.dtype() == DType.FLOAT64 ? DataType.DOUBLE : DataType.FLOAT;
     GoldenTensors gt = new GoldenTensors(dir, c.path("tolerances"), kernel.dtype());
-    LactLayerSpec spec = OfficialConfig.layerSpec(c.path("constructor"), dir + "/case.json constructor");
+    LactLayerSpec spec =
+        LactLayerSpec.of(OfficialConfig.layerConfig(c.path("constructor"), dir + "/case.json constructor"));
     Map<String, INDArray> params = new LinkedHashMap<>();
     Map<String, INDArray> grads = new LinkedHashMap<>();
     for (JsonNode p : c.path("params")) {

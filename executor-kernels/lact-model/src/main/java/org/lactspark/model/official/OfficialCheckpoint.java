@@ -15,6 +15,7 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.lactspark.conf.ModelConfig;
+import org.lactspark.conf.official.OfficialConfig;
 import org.lactspark.model.graph.LactModels;
 import org.lactspark.model.graph.ModelParams;
 import org.lactspark.model.io.WholeDirectory;

@@ -22,6 +22,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lactspark.conf.ModelConfig;
+import org.lactspark.conf.official.OfficialConfig;
 import org.lactspark.kernel.HostTensor;
 import org.lactspark.kernel.cli.Cli;
 import org.lactspark.kernel.golden.Npy;

@@ -1,4 +1,4 @@
-package org.lactspark.model.official;
+package org.lactspark.conf.official;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -6,14 +6,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.lactspark.conf.ConfigException;
 import org.lactspark.conf.ModelConfig;
-import org.lactspark.model.nn.LactLayerSpec;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The official configuration ({@code LaCTSWIGLUConfig}'s {@code config.json}, and the layer's
@@ -28,8 +25,6 @@ import org.slf4j.LoggerFactory;
  * with a warning, as the official class keeps them as plain attributes.
  */
 public final class OfficialConfig {
-  private static final Logger LOG = LoggerFactory.getLogger(OfficialConfig.class);
-
   /** The official "mamba" parameterisation's base learning rate, fixed in the official code. */
   public static final double BASE_LR = 0.001;
 
@@ -101,11 +96,13 @@ public final class OfficialConfig {
       ignored("torch_dtype", "Hugging Face metadata; the weights' own dtypes are read"),
       ignored("transformers_version", "Hugging Face metadata"));
 
-  private static final java.util.Set<String> KNOWN =
-      FIELDS.stream().map(Field::name).collect(java.util.stream.Collectors.toUnmodifiableSet());
+  private static final Set<String> KNOWN = FIELDS.stream().map(Field::name).collect(Collectors.toUnmodifiableSet());
 
   /** The window size that stands for the official {@code window_size: null} (full causal attention). */
   public static final int FULL_WINDOW = Integer.MAX_VALUE;
+
+  /** The vocabulary of {@link #layerConfig}'s one-layer model: a lone layer has none, and 1 is the least valid. */
+  public static final int LAYER_VOCAB = 1;
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -150,8 +147,8 @@ public final class OfficialConfig {
    * @throws IllegalArgumentException naming the field of a bad or unsupported value
    */
   public static ModelConfig read(JsonNode c, String source) {
-    Reader r = new Reader(c, source);
-    r.warnUnknown();
+    FieldReader r = new FieldReader(c, source);
+    r.warnUnknown(KNOWN);
     r.check("lr_dim", 1);
     r.check("lr_parameterization", "mamba");
     r.check("ttt_loss_type", "dot_product");
@@ -181,25 +178,37 @@ public final class OfficialConfig {
   }
 
   /**
-   * The LaCT layer spec of a layer fixture's constructor arguments (the official layer's keyword
-   * arguments, which share the config's names; the layer's own default for {@code attn_qk_norm}
-   * is true).
+   * A one-layer model config holding a layer fixture's constructor arguments (the official
+   * layer's keyword arguments, which share the config's names), so that {@code
+   * LactLayerSpec.of(layerConfig(...))} is the layer. A missing argument takes the official
+   * layer's default, which differs from the config class's for {@code attn_qk_norm} (true) and
+   * {@code learnable_ttt_scale} (false). What a lone layer does not have takes a fixed value: the
+   * smallest vocabulary ({@value #LAYER_VOCAB} token), the config class's MLP and init defaults,
+   * no document restart, TTT on.
+   *
+   * @param source where the object came from, for messages
+   * @throws IllegalArgumentException naming the field of a bad or unsupported value
    */
-  public static LactLayerSpec layerSpec(JsonNode constructor, String source) {
-    Reader r = new Reader(constructor, source);
+  public static ModelConfig layerConfig(JsonNode constructor, String source) {
+    FieldReader r = new FieldReader(constructor, source);
     r.check("lr_dim", 1);
     r.check("lr_parameterization", "mamba");
     r.check("ttt_loss_type", "dot_product");
     r.check("qkv_bias", false);
-    int d = r.integer("hidden_size", 2048);
-    int hf = r.integer("num_lact_heads", 4);
     Integer window = r.nullableInt("window_size", 2048);
-    return new LactLayerSpec(d, r.integer("num_attn_heads", 32), hf, (int) (d / hf * r.number("inter_multi", 1.0)),
-        window == null ? FULL_WINDOW : window, r.integer("lact_chunk_size", 2048), r.bool("use_muon", false),
-        r.bool("use_momentum", true), Math.max(0, r.integer("w0_w2_low_rank", -1)), BASE_LR,
-        r.bool("qkv_silu", true), r.bool("no_v_silu", false), r.bool("attn_qk_norm", true),
-        r.bool("learnable_ttt_scale", false), r.bool("ttt_prenorm", false), r.bool("ttt_nope", false),
-        r.number("rope_theta", 10000.0), false, false, true);
+    // no lact-model types here (conf must load without ND4J): the layer's settings travel as a
+    // ModelConfig, and the keys a layer has no argument for take the config class's defaults
+    try {
+      return new ModelConfig(LAYER_VOCAB, r.integer("hidden_size", 2048), 1, r.integer("num_attn_heads", 32),
+          r.integer("num_lact_heads", 4), r.number("inter_multi", 1.0), window == null ? FULL_WINDOW : window,
+          r.integer("lact_chunk_size", 2048), r.integer("max_position_embeddings", 2048), r.bool("use_muon", false),
+          r.bool("use_momentum", true), Math.max(0, r.integer("w0_w2_low_rank", -1)), r.number("fw_init_gain", 0.5),
+          BASE_LR, r.bool("qkv_silu", true), r.bool("no_v_silu", false), r.bool("attn_qk_norm", true),
+          r.bool("learnable_ttt_scale", false), r.bool("ttt_prenorm", false), r.bool("ttt_nope", false),
+          r.number("rope_theta", 10000.0), 1e-6, 0.006, false, 4.0, 0, false, true, -1);
+    } catch (ConfigException e) {
+      throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
+    }
   }
 
   /**
@@ -284,118 +293,6 @@ public final class OfficialConfig {
       o.put(name, (long) v);
     } else {
       o.put(name, v);
-    }
-  }
-
-  /** Typed, checked access to one config object's fields. */
-  private static final class Reader {
-    private final JsonNode c;
-    private final String source;
-
-    Reader(JsonNode c, String source) {
-      this.c = c;
-      this.source = source;
-    }
-
-    IllegalArgumentException bad(String field, String why) {
-      return new IllegalArgumentException(source + ": " + field + " = " + c.get(field) + ": " + why);
-    }
-
-    private JsonNode present(String field) {
-      JsonNode v = c.get(field);
-      return v == null || v.isNull() ? null : v;
-    }
-
-    int integer(String field, int dflt) {
-      JsonNode v = c.get(field);
-      if (v == null) {
-        return dflt;
-      }
-      if (!v.isIntegralNumber() && !(v.isNumber() && v.asDouble() == Math.rint(v.asDouble()))) {
-        throw bad(field, "expected an integer");
-      }
-      if (!v.canConvertToInt()) {
-        throw bad(field, "out of range");
-      }
-      return v.asInt();
-    }
-
-    Integer nullableInt(String field, Integer dflt) {
-      if (!c.has(field)) {
-        return dflt;
-      }
-      return present(field) == null ? null : integer(field, 0);
-    }
-
-    double number(String field, double dflt) {
-      JsonNode v = c.get(field);
-      if (v == null) {
-        return dflt;
-      }
-      if (!v.isNumber()) {
-        throw bad(field, "expected a number");
-      }
-      return v.asDouble();
-    }
-
-    double nullableDouble(String field, double dflt, boolean required) {
-      if (c.has(field) && present(field) == null) {
-        if (required) {
-          throw bad(field, "must be a number when intermediate_size is null (it sizes the MLP)");
-        }
-        return dflt;
-      }
-      return number(field, dflt);
-    }
-
-    boolean bool(String field, boolean dflt) {
-      JsonNode v = c.get(field);
-      if (v == null) {
-        return dflt;
-      }
-      if (!v.isBoolean()) {
-        throw bad(field, "expected true or false");
-      }
-      return v.asBoolean();
-    }
-
-    String string(String field, String dflt) {
-      JsonNode v = c.get(field);
-      if (v == null) {
-        return dflt;
-      }
-      if (!v.isTextual()) {
-        throw bad(field, "expected a string");
-      }
-      return v.asText();
-    }
-
-    /** A field whose only supported value is {@code supported} (absent is fine). */
-    void check(String field, Object supported) {
-      JsonNode v = c.get(field);
-      if (v == null) {
-        return;
-      }
-      boolean ok = supported instanceof Boolean b ? v.isBoolean() && v.asBoolean() == b
-          : supported instanceof Integer i ? v.isNumber() && v.asDouble() == i
-          : v.isTextual() && v.asText().equals(supported);
-      if (!ok) {
-        throw bad(field, "not supported (only " + (supported instanceof String ? "\"" + supported + "\"" : supported)
-            + ")");
-      }
-    }
-
-    void warnUnknown() {
-      List<String> unknown = new ArrayList<>();
-      for (Iterator<String> it = c.fieldNames(); it.hasNext(); ) {
-        String name = it.next();
-        if (!KNOWN.contains(name)) {
-          unknown.add(name);
-        }
-      }
-      if (!unknown.isEmpty()) {
-        LOG.warn("{}: ignoring fields the official LaCTSWIGLUConfig does not define: {}", source, unknown);
-      }
     }
   }
 }

@@ -1,4 +1,4 @@
-package org.lactspark.model.official;
+package org.lactspark.conf.official;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -14,7 +14,6 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.lactspark.conf.ModelConfig;
-import org.lactspark.kernel.testkit.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -23,7 +22,7 @@ class OfficialConfigTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private static ObjectNode fixtureConfig() throws IOException {
-    try (var cases = Files.list(Fixtures.lactModel())) {
+    try (var cases = Files.list(RepoFixtures.named("lact-model"))) {
       Path dir = cases.filter(Files::isDirectory).sorted().findFirst().orElseThrow();
       return (ObjectNode) JSON.readTree(dir.resolve("config.json").toFile());
     }
