@@ -4,9 +4,15 @@
 # Everything goes under $OUT (default ./gpu-out): one log per step, summary.txt, bench.jsonl (one
 # JSON line per benchmark) and junit/ (the test reports).
 #
-# Usage: executor-kernels/kernel-cuda/gpu/gpu-check.sh [conformance] [junit] [bench]   (default: all three)
+# Usage: executor-kernels/kernel-cuda/gpu/gpu-check.sh [conformance] [model] [junit] [bench] [train]
+#        (default: conformance, model, junit, bench)
 #   conformance  bin/lact conformance on fixtures/lact-op with --backend cuda: float64, float32,
 #                bfloat16 (update path bf16, then tf32 and fp32 through -Dlact.cuda.update)
+#   model        the native whole model in float64 and float32: bin/lact conformance --backend cuda
+#                on the ND4J model's cross-backend cases (target/gpu-bundle/model-cases, written by
+#                gpu/write-model-cases.sh), on fixtures/lact-model and on fixtures/lact-layer
+#   train        bin/lact bench train-step --backend cuda --dtype bfloat16 on the presets named by
+#                LACT_TRAIN_PRESETS ("name:length ...", default "small:2048 760m:32768")
 #   junit        kernel-cuda's tests through JUnit's console launcher: the testkit's conformance,
 #                invariant and stream suites, device timing and memory (-Dlact.cuda.require=true:
 #                a missing GPU fails them instead of skipping them)
@@ -83,6 +89,27 @@ junit() {
     | tr -s ' ' | sed 's/^/    /' | paste -sd' ' | tee -a "$summary"
 }
 
+# The whole model's conformance: kind (model, layer), fixtures folder, dtype.
+model() {
+  local kind="$1" dir="$2" dtype="$3" name="model-$1-$(basename "$2")-$3"
+  [ -d "$dir" ] || { say "$(printf '%-40s %s' "$name" "SKIPPED: no $dir")"; return 0; }
+  step "$name" "${LACT_CONFORMANCE_TIMEOUT:-180}" bin/lact conformance "--$kind-fixtures" "$dir" --backend cuda --dtype "$dtype" \
+    && tail -n 1 "$out/$name.log" | sed 's/^/    /' | tee -a "$summary"
+}
+
+# A training-step benchmark of one preset at one length.
+train() {
+  local preset="$1" length="$2" id="train-$1-$2"
+  LACT_JAVA_OPTS="-Xmx8g" step "$id" "${LACT_TRAIN_TIMEOUT:-300}" bin/lact bench train-step --backend cuda \
+    --dtype bfloat16 --preset "$preset" --length "$length" --warmup "${LACT_TRAIN_WARMUP:-1}" --runs "${LACT_TRAIN_RUNS:-3}"
+  local line
+  line="$(grep '^{' "$out/$id.log" | tail -n 1)"
+  if [ -n "$line" ]; then
+    echo "$line" >>"$out/bench.jsonl"
+    echo "$line" | sed 's/^/    /' | tee -a "$summary"
+  fi
+}
+
 # One benchmark: shape name, dtype, bfloat16 update path (empty for float32), then the shape's options.
 bench() {
   local name="$1" dtype="$2" update="$3"
@@ -104,11 +131,11 @@ bench() {
 }
 
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(conformance junit bench)
+[ ${#steps[@]} -gt 0 ] || steps=(conformance model junit bench)
 for s in "${steps[@]}"; do
   case "$s" in
-    conformance|junit|bench) ;;
-    *) echo "gpu-check: unknown step '$s' (steps: conformance, junit, bench)" >&2; exit 2 ;;
+    conformance|model|junit|bench|train) ;;
+    *) echo "gpu-check: unknown step '$s' (steps: conformance, model, junit, bench, train)" >&2; exit 2 ;;
   esac
 done
 
@@ -125,8 +152,20 @@ for s in "${steps[@]}"; do
       conformance bfloat16 tf32
       conformance bfloat16 fp32
       ;;
+    model)
+      for dtype in float64 float32; do
+        model model "$bundle/model-cases" "$dtype"
+        model model fixtures/lact-model "$dtype"
+        model layer fixtures/lact-layer "$dtype"
+      done
+      ;;
     junit)
       junit
+      ;;
+    train)
+      for pl in ${LACT_TRAIN_PRESETS:-small:2048 760m:32768}; do
+        train "${pl%%:*}" "${pl#*:}"
+      done
       ;;
     bench)
       for shape in "muon-momentum:--d-in 384 --d-h 384" "plain:--d-in 384 --d-h 384 --no-muon --no-momentum" \

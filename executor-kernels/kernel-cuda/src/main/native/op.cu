@@ -12,6 +12,7 @@
 
 #include "lact_cuda.h"
 #include "ns.cuh"
+#include "op_device.h"
 
 namespace lact {
 namespace {
@@ -307,39 +308,52 @@ std::vector<Step> schedule(const Spec& s, int L) {
   return steps;
 }
 
-// Gradients on the device, in the precision T.
-template <class T>
-struct DeviceGrads {
-  Buf<T> w, q, k, v, eta, mom;  // w: group; eta: [3][n*L]
-};
-
 template <class T, class U>
-class OpPass final : public Pass {
+class OpPass final : public Pass, public DeviceOp<T> {
  public:
-  OpPass(const Dims& d, const Spec& s, Modes m, bool keepNs, const HostInputs& in) : core_(d, s, m, keepNs) {
-    long long nl = (long long) d.n * d.L, tok = nl * d.dIn, ws = core_.ws;
-    std::vector<double> w(3 * d.n * ws);
-    std::memcpy(w.data(), in.w0, sizeof(double) * d.n * ws);
-    std::memcpy(w.data() + d.n * ws, in.w1, sizeof(double) * d.n * ws);
-    std::memcpy(w.data() + 2 * d.n * ws, in.w2, sizeof(double) * d.n * ws);
-    w0_ = upload<T>(w.data(), w.size());
-    q_ = upload<T>(in.q, tok);
-    k_ = upload<T>(in.k, tok);
-    v_ = upload<T>(in.v, tok);
-    std::vector<double> eta(3 * nl);
-    const double* lr[3] = {in.lr0, in.lr1, in.lr2};
-    for (int j = 0; j < 3; j++)
-      for (long long i = 0; i < nl; i++) eta[j * nl + i] = lr[j][i] * (in.mask ? in.mask[i] : 1.0);
-    eta_ = upload<T>(eta.data(), eta.size());
-    if (in.mask) mask_ = upload<T>(in.mask, nl);
-    if (s.momentum) mom_ = upload<T>(in.momentum, nl);
+  // From inputs already on the device (the pass takes them over).
+  OpPass(const Dims& d, const Spec& s, Modes m, bool keepNs, DeviceOpInputs<T>&& in) : core_(d, s, m, keepNs) {
+    w0_ = std::move(in.w);
+    q_ = std::move(in.q);
+    k_ = std::move(in.k);
+    v_ = std::move(in.v);
+    eta_ = std::move(in.eta);
+    mask_ = std::move(in.mask);
+    mom_ = std::move(in.mom);
     qh_ = roundedShadow(q_, core_.bf16Main());
     kh_ = roundedShadow(k_, core_.bf16Main());
     vh_ = roundedShadow(v_, core_.bf16Main());
   }
 
+  // From host inputs (float64, the layouts of the Java LactInputs).
+  OpPass(const Dims& d, const Spec& s, Modes m, bool keepNs, const HostInputs& in)
+      : OpPass(d, s, m, keepNs, uploadInputs(d, s, in)) {}
+
+  static DeviceOpInputs<T> uploadInputs(const Dims& d, const Spec& s, const HostInputs& in) {
+    long long nl = (long long) d.n * d.L, tok = nl * d.dIn, ws = (long long) d.dH * d.dIn;
+    DeviceOpInputs<T> out;
+    std::vector<double> w(3 * d.n * ws);
+    std::memcpy(w.data(), in.w0, sizeof(double) * d.n * ws);
+    std::memcpy(w.data() + d.n * ws, in.w1, sizeof(double) * d.n * ws);
+    std::memcpy(w.data() + 2 * d.n * ws, in.w2, sizeof(double) * d.n * ws);
+    out.w = upload<T>(w.data(), w.size());
+    out.q = upload<T>(in.q, tok);
+    out.k = upload<T>(in.k, tok);
+    out.v = upload<T>(in.v, tok);
+    std::vector<double> eta(3 * nl);
+    const double* lr[3] = {in.lr0, in.lr1, in.lr2};
+    for (int j = 0; j < 3; j++)
+      for (long long i = 0; i < nl; i++) eta[j * nl + i] = lr[j][i] * (in.mask ? in.mask[i] : 1.0);
+    out.eta = upload<T>(eta.data(), eta.size());
+    if (in.mask) out.mask = upload<T>(in.mask, nl);
+    if (s.momentum) out.mom = upload<T>(in.momentum, nl);
+    return out;
+  }
+
+  DeviceGrads<T> backwardOnDevice(const T* dOut) override { return runBackward(dOut); }
+
   // Runs the forward into out (device, [n, L, dIn]); replaces any earlier saved state.
-  void run(T* out) {
+  void run(T* out) override {
     versions_.clear();
     Buf<T> w(core_.group);
     LACT_CK(cudaMemcpyAsync(w.get(), w0_.get(), w0_.bytes(), cudaMemcpyDeviceToDevice, rt().stream));
@@ -855,5 +869,24 @@ std::vector<double> timeOnDevice(int precision, int update, const Dims& d, const
   if (wideUpdate(precision, s)) return timeImpl<float, double>(d, s, wideModes(), ns, in, dOut, warmup, runs);
   return timeImpl<float, float>(d, s, m, ns, in, dOut, warmup, runs);
 }
+
+template <class T>
+std::unique_ptr<DeviceOp<T>> deviceOp(int precision, int update, const Dims& d, const Spec& s, DeviceOpInputs<T>&& in) {
+  checkPrecision(precision, update);
+  checkSpec(d, s);
+  Modes m = modesFor(precision, update);
+  bool ns = keepNs(update);
+  if constexpr (std::is_same<T, double>::value) {
+    if (precision != PREC_F64) throw ArgError("a float64 device op needs precision 0 (float64)");
+    return std::make_unique<OpPass<double, double>>(d, s, m, ns, std::move(in));
+  } else {
+    if (precision == PREC_F64) throw ArgError("a float32 device op needs precision 1 or 2");
+    if (wideUpdate(precision, s)) return std::make_unique<OpPass<float, double>>(d, s, wideModes(), ns, std::move(in));
+    return std::make_unique<OpPass<float, float>>(d, s, m, ns, std::move(in));
+  }
+}
+
+template std::unique_ptr<DeviceOp<double>> deviceOp<double>(int, int, const Dims&, const Spec&, DeviceOpInputs<double>&&);
+template std::unique_ptr<DeviceOp<float>> deviceOp<float>(int, int, const Dims&, const Spec&, DeviceOpInputs<float>&&);
 
 }  // namespace lact

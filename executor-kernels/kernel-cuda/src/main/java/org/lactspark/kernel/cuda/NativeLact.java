@@ -121,4 +121,68 @@ final class NativeLact {
   static native double[] timeOnDevice(int precision, int update, int[] dims, int[] spec, double[] ns,
       double[] w0, double[] w1, double[] w2, double[] q, double[] k, double[] v,
       double[] lr0, double[] lr1, double[] lr2, double[] momentum, double[] dOut, int warmup, int runs);
+
+  // ---- the whole model (model.h, model_jni.cpp); spec and layout arrays from CudaModelSpec ----
+
+  /**
+   * A model on the device with zeroed parameters and gradient sum.
+   *
+   * @param spec 22 ints: vocab, d, layers, attention heads, fast-weight heads, fast hidden width,
+   *     window, chunk, low rank, MLP width, pad id, then the flags muon, momentum, qkv silu, no v
+   *     silu, q/k norm, TTT scale gate, pre-norm, no RoPE in TTT, tied embeddings, TTT enabled,
+   *     document restart (1 or 0)
+   * @param doubles RoPE theta, norm eps, learning-rate shift
+   * @param layout embedding, final norm, LM head (-1 when tied) offsets and the total, then per
+   *     layer the offsets of its 25 tensors (-1: absent) in {@link CudaModelSpec#LAYER_TENSORS} order
+   */
+  static native long modelOpen(int precision, int update, int[] spec, double[] doubles, double[] ns, long[] layout);
+
+  /** Parameters {@code [offset, offset + values.length)} from float32 values. */
+  static native void modelSetParams(long model, long offset, float[] values);
+
+  /** Parameters {@code [offset, offset + values.length)} from float64 values. */
+  static native void modelSetParams64(long model, long offset, double[] values);
+
+  /** Copies the parameters into {@code out} (the model's size). */
+  static native void modelParams(long model, float[] out);
+
+  /**
+   * Forward, and backward into the gradient sum when {@code grads}, over {@code ids [b, len]} with
+   * document numbers and targets (-1: not scored); {@code logits [b*len, vocab]} or null.
+   *
+   * @return {@code {summed loss, scored positions}}
+   */
+  static native double[] modelStep(long model, int b, int len, int[] ids, int[] documents, int[] targets,
+      boolean grads, double[] logits);
+
+  /** The gradient sum into {@code out}, then zeroed. */
+  static native void modelTakeGradient(long model, float[] out);
+
+  /** The gradient sum into {@code out} in float64, then zeroed. */
+  static native void modelTakeGradient64(long model, double[] out);
+
+  /** {@code {peak allocated bytes since the last call, allocated bytes now}} (library-wide). */
+  static native double[] modelMemory(long model);
+
+  /**
+   * One AdamW step on the device ({@code args}: lr, beta1, beta2, eps, weight decay, clip norm (0:
+   * none), gradient scale), skipped when it would make a parameter non-finite.
+   *
+   * @return {@code {gradient norm before clipping, 1 if applied else 0}}
+   */
+  static native double[] modelOptimizerStep(long model, double[] args);
+
+  /** The elements weight decay applies to, as {@code [start, end)} pairs. */
+  static native void modelDecayRanges(long model, long[] ranges);
+
+  /** Frees a model. Freeing 0 is a no-op. */
+  static native void modelFree(long model);
+
+  /**
+   * One LaCT layer alone (the layer fixtures): {@code y} for {@code x [b, len, d]}, and for the
+   * output gradient {@code dy} the input gradient {@code dx} and every parameter's ({@code grads},
+   * the layout of {@code offsets} over {@code params}).
+   */
+  static native void layerCheck(int precision, int update, int[] spec, double[] doubles, double[] ns, long[] offsets,
+      double[] params, int b, int len, double[] x, double[] dy, double[] y, double[] dx, double[] grads);
 }

@@ -152,6 +152,10 @@ public final class ModelCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "7", description = "Seed of the parameters and tokens (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--documents",
+        description = "Cut rows into several documents and end the last in padding (documents.npy, the sequence mask).")
+    boolean documents;
+
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
@@ -159,7 +163,7 @@ public final class ModelCommand implements Callable<Integer> {
       org.lactspark.conf.ModelConfig c = model.config(spec.commandLine());
       org.lactspark.model.golden.ModelGoldenWriter.Shape shape;
       try {
-        shape = new org.lactspark.model.golden.ModelGoldenWriter.Shape(batch, length, seed);
+        shape = new org.lactspark.model.golden.ModelGoldenWriter.Shape(batch, length, seed, documents);
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage().replace("seqLen", "--length")
             .replace("batch =", "--batch ="));

@@ -9,9 +9,11 @@ import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.lactspark.conf.ModelConfig;
-import org.lactspark.conf.official.OfficialConfig;
 import org.lactspark.kernel.DType;
+import org.lactspark.kernel.golden.CaseTensors;
 import org.lactspark.kernel.golden.ConformanceRunner;
+import org.lactspark.kernel.golden.ModelCases;
+import org.nd4j.linalg.factory.Nd4j;
 import org.lactspark.model.graph.LactModels;
 import org.lactspark.model.graph.ModelParams;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -19,9 +21,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Runs one {@code fixtures/lact-model} case through the DL4J model: the graph built from the
- * official {@code config.json}, loaded with the stored parameters by official name, gives the
- * logits for {@code input_ids}, the loss against {@code labels} and the gradient of every
- * parameter.
+ * case's config ({@link ModelCases}), loaded with the stored parameters by official name, gives the
+ * logits for {@code input_ids} (with {@code documents.npy} as the sequence mask when the case has
+ * one), the loss against {@code labels} and the gradient of every parameter.
  */
 public final class ModelGolden {
   private ModelGolden() {}
@@ -40,7 +42,7 @@ public final class ModelGolden {
     JsonNode c = new ObjectMapper().readTree(dir.resolve("case.json").toFile());
     DataType dt = dtype == DType.FLOAT64 ? DataType.DOUBLE : DataType.FLOAT;
     GoldenTensors gt = new GoldenTensors(dir, c.path("tolerances"), dtype);
-    ModelConfig config = OfficialConfig.read(c.path("config"), dir + "/case.json config");
+    ModelConfig config = ModelCases.config(c, dir + "/case.json");
     LactModels.Options o = new LactModels.Options(dt, 0L, backend, new org.nd4j.linalg.learning.config.NoOp());
     ComputationGraph graph = LactModels.build(config, o);
     Map<String, INDArray> params = ModelParams.byOfficialName(graph);
@@ -50,12 +52,24 @@ public final class ModelGolden {
     }
     INDArray ids = gt.load("input_ids", dt);
     INDArray labels = gt.load("labels", dt);
+    int[] docs = ModelCases.documents(new CaseTensors(dir, c.path("tolerances"), dtype), dir, (int) ids.size(0),
+        (int) ids.size(1));
+    // the document numbers ride as the feature mask, as the training worker passes them
+    INDArray mask = docs == null ? null
+        : Nd4j.createFromArray(docs).castTo(dt).reshape('c', ids.size(0), ids.size(1));
     List<ConformanceRunner.TensorResult> results = new ArrayList<>();
-    results.add(gt.compare("logits", "logits", graph.outputSingle(ids)));
+    INDArray logits = mask == null ? graph.outputSingle(ids)
+        : graph.output(false, new INDArray[] {ids}, new INDArray[] {mask})[0];
+    graph.clearLayerMaskArrays();
+    results.add(gt.compare("logits", "logits", logits));
     graph.setInputs(ids);
     graph.setLabels(labels);
+    if (mask != null) {
+      graph.setLayerMaskArrays(new INDArray[] {mask}, null);
+    }
     graph.computeGradientAndScore();
-    results.add(gt.compare("loss", "loss", org.nd4j.linalg.factory.Nd4j.scalar(graph.score())));
+    graph.clearLayerMaskArrays();
+    results.add(gt.compare("loss", "loss", Nd4j.scalar(graph.score())));
     Map<String, INDArray> grads = ModelParams.gradientsByOfficialName(graph.gradient());
     for (String p : params.keySet()) {
       results.add(gt.compare("grad." + p, "grad." + p, grads.get(p)));

@@ -41,8 +41,12 @@ public final class ModelGoldenWriter {
 
   private ModelGoldenWriter() {}
 
-  /** What one case holds: the model, the seed of its parameters and tokens, and the token batch. */
-  public record Shape(int batch, int seqLen, long seed) {
+  /**
+   * What one case holds: the model, the seed of its parameters and tokens, and the token batch;
+   * with {@code documents}, each row is cut into several documents at seeded positions and the
+   * last row ends in padding ({@code documents.npy}), so a backend's packing and masks are checked.
+   */
+  public record Shape(int batch, int seqLen, long seed, boolean documents) {
     /** Validates, naming the field. */
     public Shape {
       if (batch < 1) {
@@ -63,8 +67,38 @@ public final class ModelGoldenWriter {
    *     writing fails
    */
   public static void write(ModelConfig config, Shape shape, Path out) throws IOException {
-    ObjectNode officialConfig = OfficialConfig.write(config, "float64");
+    ObjectNode officialConfig = officialOrNull(config);
     WholeDirectory.write(out, "give a new or empty directory", tmp -> writeCase(config, officialConfig, shape, tmp));
+  }
+
+  /** The official config.json of {@code config}, or null when the official model cannot express it. */
+  private static ObjectNode officialOrNull(ModelConfig config) {
+    try {
+      return OfficialConfig.write(config, "float64");
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  /** Document numbers per position: 1 to 3 documents per row, the last row's tail padding (0). */
+  private static long[] documents(Shape shape, SplittableRandom rnd) {
+    long[] docs = new long[shape.batch() * shape.seqLen()];
+    for (int b = 0; b < shape.batch(); b++) {
+      int cuts = rnd.nextInt(3);
+      java.util.TreeSet<Integer> starts = new java.util.TreeSet<>();
+      while (starts.size() < cuts && shape.seqLen() > 4) {
+        starts.add(2 + rnd.nextInt(shape.seqLen() - 3));
+      }
+      int end = b == shape.batch() - 1 ? shape.seqLen() - 1 - rnd.nextInt(Math.max(1, shape.seqLen() / 4)) : shape.seqLen();
+      long doc = 1;
+      for (int t = 0; t < shape.seqLen(); t++) {
+        if (starts.contains(t)) {
+          doc++;
+        }
+        docs[b * shape.seqLen() + t] = t < end ? doc : 0;
+      }
+    }
+    return docs;
   }
 
   private static void writeCase(ModelConfig config, ObjectNode officialConfig, Shape shape, Path tmp) throws IOException {
@@ -80,8 +114,9 @@ public final class ModelGoldenWriter {
       labels[b * shape.seqLen() + t] = -100;
       ignored.addArray().add(b).add(t);
     }
-    Run f64 = Run.of(config, shape, ids, labels, DataType.DOUBLE, null);
-    Run f32 = Run.of(config, shape, ids, labels, DataType.FLOAT, f64.params);
+    long[] docs = shape.documents() ? documents(shape, rnd) : null;
+    Run f64 = Run.of(config, shape, ids, labels, docs, DataType.DOUBLE, null);
+    Run f32 = Run.of(config, shape, ids, labels, docs, DataType.FLOAT, f64.params);
 
     ObjectNode tolerances = JSON.createObjectNode();
     tolerances.put("metric", "||ours - ref|| / ||ref|| per tensor (Frobenius; the scalar loss as a one-element vector)");
@@ -97,15 +132,27 @@ public final class ModelGoldenWriter {
     }
     Npy.writeInt64(tmp.resolve("input_ids.npy"), ids, shape.batch(), shape.seqLen());
     Npy.writeInt64(tmp.resolve("labels.npy"), labels, shape.batch(), shape.seqLen());
-    Files.writeString(tmp.resolve("config.json"), JSON.writeValueAsString(officialConfig));
+    if (docs != null) {
+      Npy.writeInt64(tmp.resolve("documents.npy"), docs, shape.batch(), shape.seqLen());
+    }
+    if (officialConfig != null) {
+      Files.writeString(tmp.resolve("config.json"), JSON.writeValueAsString(officialConfig));
+    }
     ObjectNode c = JSON.createObjectNode();
     c.put("model", "LaCTForCausalLM as lact-spark's ND4J model computes it (lact-model ModelGoldenWriter)");
     c.put("purpose", "cross-backend reference: another backend of the whole model must reproduce these values");
-    c.set("config", officialConfig);
+    if (officialConfig != null) {
+      c.set("config", officialConfig);
+    }
+    // the project's own keys say what the official config cannot (document restart, TTT off, padding id)
+    c.set("model_config", JSON.readTree(org.lactspark.conf.load.ModelConfigLoader.toJson(config)));
     c.put("batch", shape.batch());
     c.put("seq_len", shape.seqLen());
     c.put("dtype", "float64");
     c.put("seed", shape.seed());
+    if (docs != null) {
+      c.put("documents", "documents.npy: per position its document number, 0 for padding; it is the model's sequence mask");
+    }
     ObjectNode lab = c.putObject("labels");
     lab.put("convention", "labels.npy is passed as `labels` unshifted (it equals input_ids except at -100 entries); "
         + "the model scores logits[:, t] against labels[:, t + 1] and ignores the last position");
@@ -141,7 +188,8 @@ public final class ModelGoldenWriter {
     }
 
     /** Builds the model in {@code dt}, with {@code from}'s parameters if given (else seeded ones). */
-    static Run of(ModelConfig config, Shape shape, long[] ids, long[] labels, DataType dt, Map<String, INDArray> from) {
+    static Run of(ModelConfig config, Shape shape, long[] ids, long[] labels, long[] docs, DataType dt,
+        Map<String, INDArray> from) {
       ComputationGraph graph = LactModels.build(config, new LactModels.Options(dt, shape.seed(), "nd4j", new NoOp()));
       Map<String, INDArray> params = ModelParams.byOfficialName(graph);
       if (from != null) {
@@ -151,10 +199,16 @@ public final class ModelGoldenWriter {
       }
       Run r = new Run(params);
       INDArray in = matrix(ids, shape, dt);
-      r.put("logits", graph.outputSingle(in));
+      INDArray mask = docs == null ? null : matrix(docs, shape, dt);
+      r.put("logits", mask == null ? graph.outputSingle(in) : graph.output(false, new INDArray[] {in}, new INDArray[] {mask})[0]);
+      graph.clearLayerMaskArrays();
       graph.setInputs(in);
       graph.setLabels(matrix(labels, shape, dt));
+      if (mask != null) {
+        graph.setLayerMaskArrays(new INDArray[] {mask}, null);
+      }
       graph.computeGradientAndScore();
+      graph.clearLayerMaskArrays();
       r.tensors.put("loss", HostTensor.of(new double[] {graph.score()}));
       Map<String, INDArray> grads = ModelParams.gradientsByOfficialName(graph.gradient());
       for (Map.Entry<String, INDArray> e : params.entrySet()) {

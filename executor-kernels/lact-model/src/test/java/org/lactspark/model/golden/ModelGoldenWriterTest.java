@@ -16,6 +16,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.lactspark.conf.ModelConfig;
 import org.lactspark.conf.preset.Presets;
 import org.lactspark.kernel.DType;
 import org.lactspark.kernel.HostTensor;
@@ -35,7 +36,7 @@ class ModelGoldenWriterTest {
   static void write() throws IOException {
     dir = tmp.resolve("cases/tiny-seed7");
     // 160 tokens: two updates per layer (chunk 64) and positions beyond the 64-token window
-    ModelGoldenWriter.write(Presets.load("tiny"), new ModelGoldenWriter.Shape(2, 160, 7), dir);
+    ModelGoldenWriter.write(Presets.load("tiny"), new ModelGoldenWriter.Shape(2, 160, 7, false), dir);
   }
 
   @Test
@@ -78,6 +79,28 @@ class ModelGoldenWriterTest {
   }
 
   @Test
+  void documentsAndProjectOnlyKeysTravelInTheCase() throws IOException {
+    Path docs = tmp.resolve("cases-docs/restart");
+    ModelConfig c = Presets.load("tiny", java.util.List.of("documentRestart=true", "padTokenId=0", "numLayers=1"));
+    ModelGoldenWriter.write(c, new ModelGoldenWriter.Shape(2, 40, 3, true), docs);
+    JsonNode j = new ObjectMapper().readTree(docs.resolve("case.json").toFile());
+    assertTrue(j.path("model_config").path("documentRestart").asBoolean(), "the official config cannot say it");
+    double[] d = Npy.read(docs.resolve("documents.npy")).data();
+    assertEquals(0.0, d[d.length - 1], "the last row ends in padding");
+    assertTrue(java.util.Arrays.stream(d).max().orElse(0) >= 1.0);
+    for (DType t : new DType[] {DType.FLOAT64, DType.FLOAT32}) {
+      ConformanceRunner.CaseResult r = ModelGolden.run(docs, "nd4j", t);
+      assertNull(r.error(), r.error());
+      assertTrue(r.passed(), t + ": " + r.maxRelError());
+    }
+    Path off = tmp.resolve("cases-off/ttt-off");
+    ModelGoldenWriter.write(Presets.load("tiny", java.util.List.of("tttEnabled=false", "numLayers=1")),
+        new ModelGoldenWriter.Shape(1, 24, 3, false), off);
+    assertFalse(Files.exists(off.resolve("config.json")), "the TTT-off baseline has no official config");
+    assertTrue(ModelGolden.run(off, "nd4j", DType.FLOAT64).passed());
+  }
+
+  @Test
   void aGradientOffByOnePartInAMillionFailsNamingIt() throws IOException {
     Path copy = tmp.resolve("tampered/case");
     Files.createDirectories(copy);
@@ -104,9 +127,9 @@ class ModelGoldenWriterTest {
     Files.createDirectories(taken);
     Files.writeString(taken.resolve("keep.txt"), "mine");
     IOException e = assertThrows(IOException.class,
-        () -> ModelGoldenWriter.write(Presets.load("tiny"), new ModelGoldenWriter.Shape(1, 8, 1), taken));
+        () -> ModelGoldenWriter.write(Presets.load("tiny"), new ModelGoldenWriter.Shape(1, 8, 1, false), taken));
     assertTrue(e.getMessage().contains("not empty"), e.getMessage());
     assertEquals("mine", Files.readString(taken.resolve("keep.txt")));
-    assertThrows(IllegalArgumentException.class, () -> new ModelGoldenWriter.Shape(1, 1, 0));
+    assertThrows(IllegalArgumentException.class, () -> new ModelGoldenWriter.Shape(1, 1, 0, false));
   }
 }

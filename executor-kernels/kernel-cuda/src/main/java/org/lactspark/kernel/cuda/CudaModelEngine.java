@@ -1,0 +1,89 @@
+package org.lactspark.kernel.cuda;
+
+import org.lactspark.conf.ModelConfig;
+import org.lactspark.kernel.DType;
+import org.lactspark.kernel.NonFiniteException;
+import org.lactspark.kernel.model.LossTargets;
+import org.lactspark.kernel.model.ModelEngine;
+import org.lactspark.kernel.model.TokenBatch;
+import org.lactspark.kernel.params.LactModelLayout;
+
+/**
+ * The {@code cuda} model engine: a {@link CudaModel} whose parameters and gradient sum stay on the
+ * GPU between steps; per step only the parameters come in (when they changed) and, when asked,
+ * the gradient sum goes out.
+ */
+public final class CudaModelEngine implements ModelEngine {
+  private final CudaModel model;
+  private final String device;
+
+  /** An engine of {@code config} in {@code dtype}, initialised with the layout's seed-0 parameters. */
+  public CudaModelEngine(ModelConfig config, DType dtype) {
+    this.model = CudaModel.open(config, dtype);
+    this.device = "GPU " + NativeLibrary.get().device() + ": " + NativeLibrary.get().deviceLine() + " (" + dtype + ")";
+    float[] init = new float[Math.toIntExact(model.size())];
+    LactModelLayout.of(config).initialise(init, 0L);
+    model.setParams(new float[][] {init});
+  }
+
+  @Override
+  public String backend() {
+    return CudaBackend.NAME;
+  }
+
+  @Override
+  public String device() {
+    return device;
+  }
+
+  @Override
+  public ModelConfig config() {
+    return model.config();
+  }
+
+  @Override
+  public long size() {
+    return model.size();
+  }
+
+  @Override
+  public void setParams(float[][] chunks) {
+    model.setParams(chunks);
+  }
+
+  @Override
+  public float[] params() {
+    return model.params();
+  }
+
+  @Override
+  public LossSum accumulate(TokenBatch batch) {
+    return run(batch, true);
+  }
+
+  @Override
+  public LossSum loss(TokenBatch batch) {
+    return run(batch, false);
+  }
+
+  private LossSum run(TokenBatch batch, boolean grads) {
+    ModelConfig c = model.config();
+    batch.requireIds(c.vocabSize());
+    int[] targets = LossTargets.of(batch, c.documentRestart(), c.vocabSize());
+    LossSum s = model.step(batch, targets, grads, null);
+    if (!Double.isFinite(s.sum())) {
+      throw new NonFiniteException("the CUDA model's loss is " + s.sum() + " over " + s.scored() + " positions");
+    }
+    return s;
+  }
+
+  @Override
+  public float[] takeGradientSum() {
+    return model.takeGradient();
+  }
+
+  @Override
+  public void close() {
+    model.close();
+  }
+}

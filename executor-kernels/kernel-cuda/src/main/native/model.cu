@@ -1,0 +1,911 @@
+// The whole LaCT language model on the device (model.h): the blocks' forward and hand-written
+// backward, the chunked cross-entropy, and the step that recomputes each block's activations from
+// its saved input during the backward (only the L x d block inputs are kept across the step, so
+// a 32K-token sequence of the 760M model fits). The maths is the ND4J model's (lact-model nn.*).
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstring>
+#include <numeric>
+#include <sstream>
+#include <type_traits>
+
+#include "lact_cuda.h"
+#include "model.h"
+#include "model_kernels.cuh"
+#include "op_device.h"
+
+namespace lact {
+namespace {
+
+#define ML(kernel, total, ...)                                                   \
+  do {                                                                          \
+    kernel<<<mk::blocksFor(total), mk::TPB, 0, rt().stream>>>(__VA_ARGS__);     \
+    LACT_LAUNCHED();                                                            \
+  } while (0)
+#define MROWS(kernel, rows, ...)                                                 \
+  do {                                                                          \
+    if ((rows) > 0) {                                                           \
+      kernel<<<(unsigned) (rows), mk::TPB, 0, rt().stream>>>(__VA_ARGS__);      \
+      LACT_LAUNCHED();                                                          \
+    }                                                                           \
+  } while (0)
+
+// eps of the TTT branch's L2 norm, ttt_norm, q_norm and k_norm (fla's 1e-5)
+constexpr double EPS = 1e-5;
+
+// How products run: the precision code of the op and the product mode of everything else.
+struct Env {
+  int precision, update;
+  PMode mm;
+};
+
+template <class T>
+void copy(T* dst, const T* src, long long n) {
+  if (n) LACT_CK(cudaMemcpyAsync(dst, src, n * sizeof(T), cudaMemcpyDeviceToDevice, rt().stream));
+}
+
+template <class T>
+Buf<T> zeros(long long n) {
+  Buf<T> b(n);
+  b.zero();
+  return b;
+}
+
+// y [R, out] = x [R, in] W^T (+ beta y), W [out, in]
+template <class T>
+void linear(const Env& e, const T* x, const T* W, T* y, long long R, int in, int out, double beta = 0) {
+  bmm<T>(e.mm, false, true, (int) R, out, in, 1, x, in, 0, W, in, 0, beta, y, out, 0, 1);
+}
+
+// dx [R, in] += dy W (when dx), dW [out, in] += dy^T x
+template <class T>
+void linearBack(const Env& e, const T* x, const T* W, const T* dy, T* dx, T* dW, long long R, int in, int out) {
+  if (dx) bmm<T>(e.mm, false, false, (int) R, in, out, 1, dy, out, 0, W, in, 0, 1, dx, in, 0, 1);
+  bmm<T>(e.mm, true, false, out, in, (int) R, 1, dy, out, 0, x, in, 0, 1, dW, in, 0, 1);
+}
+
+// out[c * stride] += sum over rows of a [rows, cols], in double, in a fixed order
+template <class T>
+void colSum(const T* a, long long rows, int cols, T* out, int stride = 1) {
+  if (rows <= 0) return;
+  const int span = 256;
+  int blocks = (int) ((rows + span - 1) / span);
+  Buf<double> part((size_t) blocks * cols);
+  dim3 grid((unsigned) std::max(1, std::min(64, (cols + mk::TPB - 1) / mk::TPB)), (unsigned) blocks);
+  mk::colPartial<T><<<grid, mk::TPB, 0, rt().stream>>>(a, rows, cols, span, part.get());
+  LACT_LAUNCHED();
+  ML(mk::colFinish<T>, (long long) cols, part.get(), blocks, cols, out, stride);
+}
+
+// Rows of one layer's input: B sequences of L positions, valid [B*L] (null: no padding).
+template <class T>
+struct Rows {
+  int B, L;
+  const T* valid;
+  long long count() const { return (long long) B * L; }
+};
+
+// One layer's parameters and gradient sums.
+template <class T>
+struct LayerRef {
+  const T* p[LAYER_TENSORS];
+  T* g[LAYER_TENSORS];
+};
+
+// Everything a LaCT layer's forward keeps for its backward.
+template <class T>
+struct LayerSave {
+  Buf<T> q, k, v, qPre, kPre, qInv, kInv, qr, kr, lse, merged, attnOut;
+  Buf<T> qs, ks, qa, ka, va, qLen, kLen, qUnit, kUnit, lrPre, mom, y, tttInv, tttN, gPre;
+  std::unique_ptr<DeviceOp<T>> op;
+};
+
+template <class T>
+class LactLayerDev {
+ public:
+  LactLayerDev(const Env& e, const ModelSpec& s) : e_(e), s_(s) {
+    d_ = s.d;
+    hd_ = s.d / s.attnHeads;
+    df_ = s.d / s.lactHeads;
+    std::vector<double> inv(hd_ / 2);
+    for (int i = 0; i < hd_ / 2; i++) inv[i] = 1.0 / std::pow(s.ropeTheta, (2.0 * i) / hd_);
+    invFreq_ = Buf<double>(inv.size());
+    LACT_CK(cudaMemcpyAsync(invFreq_.get(), inv.data(), inv.size() * sizeof(double), cudaMemcpyHostToDevice, rt().stream));
+    LACT_CK(cudaStreamSynchronize(rt().stream));
+  }
+
+  // out [R, d] = layer(x [R, d]); the save keeps pointers' worth of state (x itself stays the caller's).
+  LayerSave<T> forward(const LayerRef<T>& p, const T* x, const Rows<T>& r, T* out) {
+    LayerSave<T> sv;
+    long long R = r.count();
+    const T* qkv = p.p[QKV];
+    sv.q = Buf<T>(R * d_);
+    sv.k = Buf<T>(R * d_);
+    sv.v = Buf<T>(R * d_);
+    linear(e_, x, qkv, sv.q.get(), R, d_, d_);
+    linear(e_, x, qkv + (long long) d_ * d_, sv.k.get(), R, d_, d_);
+    linear(e_, x, qkv + 2LL * d_ * d_, sv.v.get(), R, d_, d_);
+    if (s_.qkNorm) {
+      sv.qPre = std::move(sv.q);
+      sv.kPre = std::move(sv.k);
+      sv.q = Buf<T>(R * d_);
+      sv.k = Buf<T>(R * d_);
+      sv.qInv = Buf<T>(R);
+      sv.kInv = Buf<T>(R);
+      MROWS(mk::rmsForward<T>, R, sv.qPre.get(), p.p[Q_NORM], sv.q.get(), sv.qInv.get(), d_, EPS);
+      MROWS(mk::rmsForward<T>, R, sv.kPre.get(), p.p[K_NORM], sv.k.get(), sv.kInv.get(), d_, EPS);
+    }
+    sv.qr = Buf<T>(R * d_);
+    sv.kr = Buf<T>(R * d_);
+    rope(sv.q.get(), sv.qr.get(), r, 1);
+    rope(sv.k.get(), sv.kr.get(), r, 1);
+    sv.merged = Buf<T>(R * d_);
+    sv.lse = Buf<T>(R * s_.attnHeads);
+    attnForward(sv.qr.get(), sv.kr.get(), sv.v.get(), r, sv.merged.get(), sv.lse.get());
+    if (s_.tttEnabled) {
+      sv.attnOut = Buf<T>(R * d_);  // the backward's row sums need the attention's own output
+      copy(sv.attnOut.get(), sv.merged.get(), R * d_);
+      tttForward(p, x, r, sv);
+    }
+    linear(e_, sv.merged.get(), p.p[O_PROJ], out, R, d_, d_);
+    return sv;
+  }
+
+  // dx [R, d] += the layer's input gradient for dOut; parameter gradients added into p.g.
+  void backward(const LayerRef<T>& p, LayerSave<T>& sv, const T* x, const Rows<T>& r, const T* dOut, T* dx) {
+    long long R = r.count();
+    Buf<T> dM(R * d_);
+    linearBack(e_, sv.merged.get(), p.p[O_PROJ], dOut, (T*) nullptr, p.g[O_PROJ], R, d_, d_);
+    bmm<T>(e_.mm, false, false, (int) R, d_, d_, 1, dOut, d_, 0, p.p[O_PROJ], d_, 0, 0, dM.get(), d_, 0, 1);
+    Buf<T> dq = zeros<T>(R * d_), dk = zeros<T>(R * d_), dv = zeros<T>(R * d_);
+    attnBackward(sv, r, dM.get(), dq.get(), dk.get(), dv.get());
+    rope(dq.get(), dq.get(), r, -1);
+    rope(dk.get(), dk.get(), r, -1);
+    if (s_.tttEnabled) tttBackward(p, sv, x, r, dM.get(), dx, dq.get(), dk.get(), dv.get());
+    const T* dqIn = dq.get();
+    const T* dkIn = dk.get();
+    Buf<T> dqp, dkp;
+    if (s_.qkNorm) {
+      dqp = Buf<T>(R * d_);
+      dkp = Buf<T>(R * d_);
+      normBack(sv.qPre.get(), sv.qInv.get(), p.p[Q_NORM], dq.get(), dqp.get(), p.g[Q_NORM], R, d_, false);
+      normBack(sv.kPre.get(), sv.kInv.get(), p.p[K_NORM], dk.get(), dkp.get(), p.g[K_NORM], R, d_, false);
+      dqIn = dqp.get();
+      dkIn = dkp.get();
+    }
+    long long dd = (long long) d_ * d_;
+    linearBack(e_, x, p.p[QKV], dqIn, dx, p.g[QKV], R, d_, d_);
+    linearBack(e_, x, p.p[QKV] + dd, dkIn, dx, p.g[QKV] + dd, R, d_, d_);
+    linearBack(e_, x, p.p[QKV] + 2 * dd, dv.get(), dx, p.g[QKV] + 2 * dd, R, d_, d_);
+  }
+
+  // RMSNorm backward: dx (+)= ..., gamma's gradient added into dGamma
+  static void normBack(const T* x, const T* inv, const T* gamma, const T* dy, T* dx, T* dGamma, long long rows, int w, bool add) {
+    Buf<T> prod(rows * w);
+    MROWS(mk::rmsBackward<T>, rows, x, inv, gamma, dy, dx, prod.get(), w, add);
+    colSum(prod.get(), rows, w, dGamma);
+  }
+
+ private:
+  void rope(const T* x, T* y, const Rows<T>& r, int dir) {
+    ML(mk::rope<T>, r.count() * s_.attnHeads * (hd_ / 2), x, y, r.count(), r.L, s_.attnHeads, hd_, invFreq_.get(), dir);
+  }
+
+  int queryBlock(const Rows<T>& r) const { return std::min(r.L, 256); }
+
+  void attnForward(const T* q, const T* k, const T* v, const Rows<T>& r, T* out, T* lse) {
+    int H = s_.attnHeads, L = r.L, bq = queryBlock(r);
+    long long W = s_.window;
+    double scale = 1.0 / std::sqrt((double) hd_);
+    for (int b = 0; b < r.B; b++) {
+      for (int q0 = 0; q0 < L; q0 += bq) {
+        int m = std::min(bq, L - q0);
+        int k0 = (int) std::max<long long>(0, q0 - W + 1), nk = q0 + m - k0;
+        long long qOff = ((long long) b * L + q0) * d_, kOff = ((long long) b * L + k0) * d_;
+        Buf<T> S((size_t) H * m * nk);
+        bmm<T>(e_.mm, false, true, m, nk, hd_, scale, q + qOff, d_, hd_, k + kOff, d_, hd_, 0, S.get(), nk, (long long) m * nk, H);
+        MROWS(mk::blockSoftmax<T>, (long long) H * m, S.get(), lse, r.valid, b, L, H, q0, k0, m, nk, W, false);
+        bmm<T>(e_.mm, false, false, m, hd_, nk, 1, S.get(), nk, (long long) m * nk, v + kOff, d_, hd_, 0, out + qOff, d_, hd_, H);
+      }
+    }
+  }
+
+  // dq is written, dk and dv accumulated (all zeroed by the caller), for dOut of the attention
+  // output (the merged gradient: the attention output feeds the sum before o_proj unchanged).
+  void attnBackward(const LayerSave<T>& sv, const Rows<T>& r, const T* dO, T* dq, T* dk, T* dv) {
+    int H = s_.attnHeads, L = r.L, bq = queryBlock(r);
+    long long W = s_.window;
+    double scale = 1.0 / std::sqrt((double) hd_);
+    const T* o = sv.attnOut.size() ? sv.attnOut.get() : sv.merged.get();
+    Buf<T> D(r.count() * H);
+    const T *q = sv.qr.get(), *k = sv.kr.get(), *v = sv.v.get();
+    ML(mk::attnRowDot<T>, r.count() * H, dO, o, D.get(), L, H, hd_, r.count() * H);
+    for (int b = 0; b < r.B; b++) {
+      for (int q0 = 0; q0 < L; q0 += bq) {
+        int m = std::min(bq, L - q0);
+        int k0 = (int) std::max<long long>(0, q0 - W + 1), nk = q0 + m - k0;
+        long long qOff = ((long long) b * L + q0) * d_, kOff = ((long long) b * L + k0) * d_, mn = (long long) m * nk;
+        Buf<T> P((size_t) H * mn), dP((size_t) H * mn);
+        bmm<T>(e_.mm, false, true, m, nk, hd_, scale, q + qOff, d_, hd_, k + kOff, d_, hd_, 0, P.get(), nk, mn, H);
+        MROWS(mk::blockSoftmax<T>, (long long) H * m, P.get(), const_cast<T*>(sv.lse.get()), r.valid, b, L, H, q0, k0, m, nk, W, true);
+        bmm<T>(e_.mm, false, true, m, nk, hd_, 1, dO + qOff, d_, hd_, v + kOff, d_, hd_, 0, dP.get(), nk, mn, H);
+        bmm<T>(e_.mm, true, false, nk, hd_, m, 1, P.get(), nk, mn, dO + qOff, d_, hd_, 1, dv + kOff, d_, hd_, H);
+        ML(mk::blockDs<T>, (long long) H * mn, P.get(), dP.get(), D.get(), b, L, H, q0, m, nk);
+        bmm<T>(e_.mm, false, false, m, hd_, nk, scale, dP.get(), nk, mn, k + kOff, d_, hd_, 0, dq + qOff, d_, hd_, H);
+        bmm<T>(e_.mm, true, false, nk, hd_, m, scale, dP.get(), nk, mn, q + qOff, d_, hd_, 1, dk + kOff, d_, hd_, H);
+      }
+    }
+  }
+
+  // The initial W0 or W2 per head [Hf, dh, df]: the parameter, or L R + 0.5 I.
+  Buf<T> initialWeight(const LayerRef<T>& p, LayerTensor full, LayerTensor left, LayerTensor right) {
+    int Hf = s_.lactHeads, dh = s_.fastHidden;
+    long long per = (long long) dh * df_;
+    Buf<T> w((size_t) Hf * per);
+    if (s_.lowRank <= 0) {
+      copy(w.get(), p.p[full], w.size());
+      return w;
+    }
+    int rk = s_.lowRank;
+    bmm<T>(e_.mm == PMode::F64 ? PMode::F64 : PMode::F32, false, false, dh, df_, rk, 1, p.p[left], rk, (long long) dh * rk,
+        p.p[right], df_, (long long) rk * df_, 0, w.get(), df_, per, Hf);
+    ML(mk::addHalfEye<T>, (long long) Hf * std::min(dh, df_), w.get(), Hf, dh, df_);
+    return w;
+  }
+
+  void tttForward(const LayerRef<T>& p, const T* x, const Rows<T>& r, LayerSave<T>& sv) {
+    long long R = r.count(), Rd = R * d_;
+    int Hf = s_.lactHeads, dh = s_.fastHidden, B = r.B, L = r.L, n = B * Hf;
+    for (Buf<T>* b : {&sv.qs, &sv.ks, &sv.qa, &sv.ka, &sv.va}) *b = Buf<T>(Rd);
+    ML(mk::tttPrep<T>, Rd, sv.q.get(), sv.k.get(), sv.v.get(), p.p[QK_SCALE], p.p[QK_OFFSET], sv.qs.get(), sv.ks.get(),
+        sv.qa.get(), sv.ka.get(), sv.va.get(), R, d_, s_.qkvSilu, s_.qkvSilu && !s_.noVSilu);
+    sv.qLen = Buf<T>(R * Hf);
+    sv.kLen = Buf<T>(R * Hf);
+    sv.qUnit = Buf<T>(Rd);
+    sv.kUnit = Buf<T>(Rd);
+    MROWS(mk::unitRows<T>, R * Hf, sv.qa.get(), sv.qLen.get(), sv.qUnit.get(), df_, EPS);
+    MROWS(mk::unitRows<T>, R * Hf, sv.ka.get(), sv.kLen.get(), sv.kUnit.get(), df_, EPS);
+    Buf<T> qt(Rd), kt(Rd);
+    if (s_.nope) {
+      copy(qt.get(), sv.qUnit.get(), Rd);
+      copy(kt.get(), sv.kUnit.get(), Rd);
+    } else {
+      rope(sv.qUnit.get(), qt.get(), r, 1);
+      rope(sv.kUnit.get(), kt.get(), r, 1);
+    }
+    DeviceOpInputs<T> in;
+    in.q = Buf<T>(Rd);
+    in.k = Buf<T>(Rd);
+    in.v = Buf<T>(Rd);
+    ML(mk::toInstances<T>, Rd, qt.get(), in.q.get(), B, L, Hf, df_);
+    ML(mk::toInstances<T>, Rd, kt.get(), in.k.get(), B, L, Hf, df_);
+    ML(mk::toInstances<T>, Rd, sv.va.get(), in.v.get(), B, L, Hf, df_);
+    long long nl = (long long) n * L;
+    sv.lrPre = Buf<T>(R * 3 * Hf);
+    linear(e_, x, p.p[LR_W], sv.lrPre.get(), R, d_, 3 * Hf);
+    ML(mk::addBias<T>, R * 3 * Hf, sv.lrPre.get(), p.p[LR_B], s_.lrShift, R, 3 * Hf);
+    in.eta = Buf<T>(3 * nl);
+    if (r.valid) in.mask = Buf<T>(nl);
+    ML(mk::etaPrep<T>, nl, sv.lrPre.get(), r.valid, in.eta.get(), in.mask.get(), B, L, Hf);
+    if (s_.momentum) {
+      sv.mom = Buf<T>(R * Hf);
+      linear(e_, x, p.p[MOM_W], sv.mom.get(), R, d_, Hf);
+      ML(mk::addBias<T>, R * Hf, sv.mom.get(), p.p[MOM_B], 0.0, R, Hf);
+      in.mom = Buf<T>(nl);
+      ML(mk::momPrep<T>, R * Hf, sv.mom.get(), in.mom.get(), B, L, Hf);
+    }
+    long long ws = (long long) dh * df_, perHead = (long long) Hf * ws;
+    in.w = Buf<T>(3 * n * ws);
+    Buf<T> w0 = initialWeight(p, W0, W0_LEFT, W0_RIGHT), w2 = initialWeight(p, W2, W2_LEFT, W2_RIGHT);
+    ML(mk::tile<T>, perHead * B, w0.get(), in.w.get(), perHead, B);
+    ML(mk::tile<T>, perHead * B, p.p[W1], in.w.get() + n * ws, perHead, B);
+    ML(mk::tile<T>, perHead * B, w2.get(), in.w.get() + 2 * n * ws, perHead, B);
+    Dims dims{n, df_, dh, L};
+    Spec spec{0, s_.prenorm ? 1 : 0, s_.chunk, s_.muon, s_.momentum, false, s_.ns};
+    sv.op = deviceOp<T>(e_.precision, e_.update, dims, spec, std::move(in));
+    Buf<T> yi(Rd);
+    sv.op->run(yi.get());
+    sv.y = Buf<T>(Rd);
+    ML(mk::fromInstances<T>, Rd, yi.get(), sv.y.get(), B, L, Hf, df_);
+    sv.tttInv = Buf<T>(R * Hf);
+    sv.tttN = Buf<T>(Rd);
+    MROWS(mk::rmsForward<T>, R * Hf, sv.y.get(), p.p[TTT_NORM], sv.tttN.get(), sv.tttInv.get(), df_, EPS);
+    if (s_.tttScale) {
+      sv.gPre = Buf<T>(R * Hf);
+      linear(e_, x, p.p[TS_W], sv.gPre.get(), R, d_, Hf);
+      ML(mk::addBias<T>, R * Hf, sv.gPre.get(), p.p[TS_B], 0.0, R, Hf);
+    }
+    Buf<T> yhat(Rd);
+    ML(mk::gateApply<T>, Rd, sv.tttN.get(), sv.gPre.get(), yhat.get(), R, Hf, df_);
+    ML(mk::addInto<T>, Rd, sv.merged.get(), yhat.get(), Rd);
+  }
+
+  // dW0 or dW2 per head, summed over the batch, into the parameter's gradient (or its factors')
+  void initialWeightBack(const LayerRef<T>& p, const T* gGroupPart, int B, LayerTensor full, LayerTensor left, LayerTensor right) {
+    int Hf = s_.lactHeads, dh = s_.fastHidden;
+    long long per = (long long) Hf * dh * df_;
+    if (s_.lowRank <= 0) {
+      ML(mk::sumOverBatch<T>, per, gGroupPart, p.g[full], per, B, true);
+      return;
+    }
+    Buf<T> gw(per);
+    ML(mk::sumOverBatch<T>, per, gGroupPart, gw.get(), per, B, false);
+    int rk = s_.lowRank;
+    PMode m = e_.mm == PMode::F64 ? PMode::F64 : PMode::F32;
+    // W = L R: dL = dW R^T [dh, rk], dR = L^T dW [rk, df]
+    bmm<T>(m, false, true, dh, rk, df_, 1, gw.get(), df_, (long long) dh * df_, p.p[right], df_, (long long) rk * df_, 1,
+        p.g[left], rk, (long long) dh * rk, Hf);
+    bmm<T>(m, true, false, rk, df_, dh, 1, p.p[left], rk, (long long) dh * rk, gw.get(), df_, (long long) dh * df_, 1,
+        p.g[right], df_, (long long) rk * df_, Hf);
+  }
+
+  void tttBackward(const LayerRef<T>& p, LayerSave<T>& sv, const T* x, const Rows<T>& r, const T* dM, T* dx, T* dq, T* dk, T* dv) {
+    long long R = r.count(), Rd = R * d_;
+    int Hf = s_.lactHeads, dh = s_.fastHidden, B = r.B, L = r.L, n = B * Hf;
+    const T* dYHat = dM;
+    Buf<T> dGated;
+    if (s_.tttScale) {
+      Buf<T> dG(R * Hf);
+      dGated = Buf<T>(Rd);
+      ML(mk::gateBackward<T>, R * Hf, dM, sv.tttN.get(), sv.gPre.get(), dG.get(), dGated.get(), R * Hf, df_);
+      linearBack(e_, x, p.p[TS_W], dG.get(), dx, p.g[TS_W], R, d_, Hf);
+      colSum(dG.get(), R, Hf, p.g[TS_B]);
+      dYHat = dGated.get();
+    }
+    Buf<T> dY(Rd);
+    normBack(sv.y.get(), sv.tttInv.get(), p.p[TTT_NORM], dYHat, dY.get(), p.g[TTT_NORM], R * Hf, df_, false);
+    Buf<T> dYi(Rd);
+    ML(mk::toInstances<T>, Rd, dY.get(), dYi.get(), B, L, Hf, df_);
+    DeviceGrads<T> og = sv.op->backwardOnDevice(dYi.get());
+    sv.op.reset();
+    long long ws = (long long) dh * df_;
+    initialWeightBack(p, og.w.get(), B, W0, W0_LEFT, W0_RIGHT);
+    ML(mk::sumOverBatch<T>, (long long) Hf * ws, og.w.get() + n * ws, p.g[W1], (long long) Hf * ws, B, true);
+    initialWeightBack(p, og.w.get() + 2 * n * ws, B, W2, W2_LEFT, W2_RIGHT);
+    Buf<T> dLr(R * 3 * Hf);
+    ML(mk::etaBackward<T>, R * 3 * Hf, og.eta.get(), sv.lrPre.get(), dLr.get(), B, L, Hf);
+    linearBack(e_, x, p.p[LR_W], dLr.get(), dx, p.g[LR_W], R, d_, 3 * Hf);
+    colSum(dLr.get(), R, 3 * Hf, p.g[LR_B]);
+    if (s_.momentum) {
+      Buf<T> dm(R * Hf);
+      ML(mk::momBackward<T>, R * Hf, og.mom.get(), sv.mom.get(), dm.get(), B, L, Hf);
+      linearBack(e_, x, p.p[MOM_W], dm.get(), dx, p.g[MOM_W], R, d_, Hf);
+      colSum(dm.get(), R, Hf, p.g[MOM_B]);
+    }
+    Buf<T> dqt(Rd), dkt(Rd), dva(Rd);
+    ML(mk::fromInstances<T>, Rd, og.q.get(), dqt.get(), B, L, Hf, df_);
+    ML(mk::fromInstances<T>, Rd, og.k.get(), dkt.get(), B, L, Hf, df_);
+    ML(mk::fromInstances<T>, Rd, og.v.get(), dva.get(), B, L, Hf, df_);
+    if (!s_.nope) {
+      rope(dqt.get(), dqt.get(), r, -1);
+      rope(dkt.get(), dkt.get(), r, -1);
+    }
+    Buf<T> dqs(Rd), dks(Rd);
+    MROWS(mk::unitBackward<T>, R * Hf, sv.qUnit.get(), sv.qLen.get(), dqt.get(), dqs.get(), df_, EPS);
+    MROWS(mk::unitBackward<T>, R * Hf, sv.kUnit.get(), sv.kLen.get(), dkt.get(), dks.get(), df_, EPS);
+    if (s_.qkvSilu) {
+      ML(mk::siluBackwardInPlace<T>, Rd, dqs.get(), sv.qs.get(), Rd);
+      ML(mk::siluBackwardInPlace<T>, Rd, dks.get(), sv.ks.get(), Rd);
+      if (!s_.noVSilu) ML(mk::siluBackwardInPlace<T>, Rd, dva.get(), sv.v.get(), Rd);
+    }
+    Buf<T> prod(Rd);
+    ML(mk::mul<T>, Rd, dqs.get(), sv.q.get(), prod.get(), Rd);
+    colSum(prod.get(), R, d_, p.g[QK_SCALE], 2);
+    ML(mk::mul<T>, Rd, dks.get(), sv.k.get(), prod.get(), Rd);
+    colSum(prod.get(), R, d_, p.g[QK_SCALE] + 1, 2);
+    colSum(dqs.get(), R, d_, p.g[QK_OFFSET], 2);
+    colSum(dks.get(), R, d_, p.g[QK_OFFSET] + 1, 2);
+    ML(mk::mulColumn<T>, Rd, dqs.get(), p.p[QK_SCALE], 0, dq, R, d_, true);
+    ML(mk::mulColumn<T>, Rd, dks.get(), p.p[QK_SCALE], 1, dk, R, d_, true);
+    ML(mk::addInto<T>, Rd, dv, dva.get(), Rd);
+  }
+
+  Env e_;
+  const ModelSpec& s_;
+  int d_, hd_, df_;
+  Buf<double> invFreq_;
+};
+
+// Document packing (document restart): each document of the batch cut out into its own row.
+struct Packing {
+  int rows = 0, maxLen = 0;
+  Buf<int> map;  // packed position -> original row index, or -1 (end padding)
+};
+
+Packing packDocuments(int B, int L, const int* docs) {
+  std::vector<std::array<int, 3>> runs;
+  for (int b = 0; b < B; b++) {
+    int t = 0;
+    while (t < L) {
+      int id = docs[(long long) b * L + t], start = t;
+      while (t < L && docs[(long long) b * L + t] == id) t++;
+      if (id > 0) runs.push_back({b, start, t - start});
+    }
+  }
+  Packing p;
+  p.rows = (int) runs.size();
+  for (auto& r : runs) p.maxLen = std::max(p.maxLen, r[2]);
+  std::vector<int> map((size_t) p.rows * p.maxLen, -1);
+  for (int i = 0; i < p.rows; i++)
+    for (int t = 0; t < runs[i][2]; t++) map[(size_t) i * p.maxLen + t] = runs[i][0] * L + runs[i][1] + t;
+  p.map = Buf<int>(map.size());
+  if (!map.empty()) {
+    LACT_CK(cudaMemcpyAsync(p.map.get(), map.data(), map.size() * sizeof(int), cudaMemcpyHostToDevice, rt().stream));
+    LACT_CK(cudaStreamSynchronize(rt().stream));
+  }
+  return p;
+}
+
+// One step's batch on the device: rows, the valid mask (null: no padding) and the packing.
+template <class T>
+struct Batch {
+  Rows<T> rows;
+  Buf<T> valid;
+  bool packed = false;
+  Packing pack;
+  Buf<T> packedValid;
+  Rows<T> packedRows;
+};
+
+template <class T>
+struct BlockSave {
+  Buf<T> n1, inv1, a, h, n2, inv2, g, u, hm;
+  LayerSave<T> layer;
+  Buf<T> xp;  // the packed layer input (document restart)
+};
+
+template <class T>
+class ModelImpl final : public NativeModel {
+ public:
+  ModelImpl(const Env& e, const ModelSpec& s, const ModelLayout& l) : e_(e), s_(s), l_(l), layer_(e_, s_) {
+    P_ = zeros<T>(l.total);
+    G_ = zeros<T>(l.total);
+    LACT_CK(cudaStreamSynchronize(rt().stream));
+  }
+
+  long long size() const override { return l_.total; }
+
+  void setParams(long long offset, const float* v, long long n) override { put(offset, v, n); }
+  void setParams(long long offset, const double* v, long long n) override { put(offset, v, n); }
+
+  void params(float* out) override {
+    std::lock_guard<std::mutex> g(lock());
+    get(P_.get(), out);
+  }
+
+  void takeGradient(float* out) override {
+    std::lock_guard<std::mutex> g(lock());
+    get(G_.get(), out);
+    G_.zero();
+    LACT_CK(cudaStreamSynchronize(rt().stream));
+  }
+
+  void takeGradient(double* out) override {
+    std::lock_guard<std::mutex> g(lock());
+    get(G_.get(), out);
+    G_.zero();
+    LACT_CK(cudaStreamSynchronize(rt().stream));
+  }
+
+  void setDecayRanges(const std::vector<long long>& ranges) override {
+    std::lock_guard<std::mutex> g(lock());
+    if (ranges.size() % 2) throw ArgError("decay ranges: an odd number of bounds");
+    decay_ = Buf<unsigned char>(l_.total);
+    decay_.zero();
+    for (size_t i = 0; i < ranges.size(); i += 2) {
+      if (ranges[i] < 0 || ranges[i] > ranges[i + 1] || ranges[i + 1] > l_.total)
+        throw ArgError("decay range [" + std::to_string(ranges[i]) + ", " + std::to_string(ranges[i + 1]) + ") outside the model");
+      if (ranges[i + 1] > ranges[i]) ML(mk::markRanges, ranges[i + 1] - ranges[i], decay_.get(), ranges[i], ranges[i + 1]);
+    }
+    LACT_CK(cudaStreamSynchronize(rt().stream));
+  }
+
+  std::vector<double> optimizerStep(double lr, double beta1, double beta2, double eps, double weightDecay, double clipNorm,
+      double gradScale) override {
+    std::lock_guard<std::mutex> g(lock());
+    if (!(lr >= 0) || !std::isfinite(lr)) throw ArgError("lr = " + std::to_string(lr) + ": must be >= 0 and finite");
+    long long n = l_.total;
+    if (!m_.size()) {
+      m_ = zeros<T>(n);
+      v_ = zeros<T>(n);
+    }
+    if (!decay_.size()) {
+      decay_ = Buf<unsigned char>(n);
+      decay_.zero();
+    }
+    int blocks = mk::blocksFor(n);
+    Buf<double> part(blocks), total(1);
+    mk::squarePartial<T><<<blocks, mk::TPB, 0, rt().stream>>>(G_.get(), n, gradScale, part.get());
+    LACT_LAUNCHED();
+    mk::sumDoubles<<<1, mk::TPB, 0, rt().stream>>>(part.get(), blocks, total.get());
+    LACT_LAUNCHED();
+    double sq = 0;
+    LACT_CK(cudaMemcpyAsync(&sq, total.get(), sizeof(double), cudaMemcpyDeviceToHost, rt().stream));
+    LACT_CK(cudaStreamSynchronize(rt().stream));
+    double norm = std::sqrt(sq);
+    double scale = gradScale * ((clipNorm > 0 && norm > clipNorm) ? clipNorm / norm : 1.0);
+    long long t = steps_ + 1;
+    double c1 = 1 - std::pow(beta1, (double) t), c2 = 1 - std::pow(beta2, (double) t);
+    Buf<int> bad(1);
+    bad.zero();
+    ML(mk::adamw<T>, n, P_.get(), m_.get(), v_.get(), G_.get(), decay_.get(), n, scale, beta1, beta2, c1, c2, lr,
+        lr * weightDecay, eps, false, bad.get());
+    int flag = 0;
+    LACT_CK(cudaMemcpyAsync(&flag, bad.get(), sizeof(int), cudaMemcpyDeviceToHost, rt().stream));
+    LACT_CK(cudaStreamSynchronize(rt().stream));
+    if (flag || !std::isfinite(norm)) return {norm, 0.0};
+    ML(mk::adamw<T>, n, P_.get(), m_.get(), v_.get(), G_.get(), decay_.get(), n, scale, beta1, beta2, c1, c2, lr,
+        lr * weightDecay, eps, true, bad.get());
+    steps_ = t;
+    LACT_CK(cudaStreamSynchronize(rt().stream));
+    return {norm, 1.0};
+  }
+
+  std::vector<double> memory() override {
+    std::lock_guard<std::mutex> g(lock());
+    double peak = (double) peakAllocatedBytes();
+    resetPeak();
+    return {peak, (double) allocatedBytes()};
+  }
+
+  LossSum step(int B, int L, const int* ids, const int* docs, const int* targets, bool grads, double* logits) override {
+    std::lock_guard<std::mutex> g(lock());
+    checkBatch(B, L, ids, docs, targets);
+    long long R = (long long) B * L;
+    int d = s_.d;
+    Batch<T> batch = makeBatch(B, L, docs);
+    Buf<int> idsD = uploadInts(ids, R), tg = uploadInts(targets, R);
+    std::vector<Buf<T>> X;
+    X.reserve(s_.layers + 1);
+    X.emplace_back(R * d);
+    ML(mk::gatherRows<T>, R * d, P_.get() + l_.embed, idsD.get(), X[0].get(), R, d);
+    for (int i = 0; i < s_.layers; i++) {
+      X.emplace_back(R * d);
+      BlockSave<T> sv = blockForward(i, X[i].get(), batch, X[i + 1].get());
+    }
+    if (!grads) X.erase(X.begin(), X.end() - 1);
+    Buf<T> dX;
+    LossSum loss = head(X.back().get(), R, tg.get(), targets, grads, logits, &dX);
+    if (grads) {
+      for (int i = s_.layers - 1; i >= 0; i--) {
+        Buf<T> next = zeros<T>(R * d);
+        {
+          Buf<T> out(R * d);
+          BlockSave<T> sv = blockForward(i, X[i].get(), batch, out.get());
+          X[i + 1] = Buf<T>();
+          blockBackward(i, sv, X[i].get(), batch, dX.get(), next.get());
+        }
+        dX = std::move(next);
+      }
+      embeddingBackward(ids, R, dX.get());
+    }
+    LACT_CK(cudaStreamSynchronize(rt().stream));
+    return loss;
+  }
+
+  // The LaCT layer alone (fixtures): the flat vector holds one layer at offsets l_.layer.
+  void layerRun(int B, int L, const double* x, const double* dy, double* y, double* dx) {
+    long long R = (long long) B * L, Rd = R * s_.d;
+    Rows<T> r{B, L, nullptr};
+    Buf<T> xd = up(x, Rd), out(Rd);
+    LayerRef<T> p = ref(0);
+    LayerSave<T> sv = layer_.forward(p, xd.get(), r, out.get());
+    down(out.get(), y, Rd);
+    Buf<T> dyd = up(dy, Rd), dxd = zeros<T>(Rd);
+    layer_.backward(p, sv, xd.get(), r, dyd.get(), dxd.get());
+    down(dxd.get(), dx, Rd);
+  }
+
+  void gradient(double* out) { get(G_.get(), out); }
+
+ private:
+  template <class S>
+  void put(long long offset, const S* v, long long n) {
+    std::lock_guard<std::mutex> g(lock());
+    if (offset < 0 || n < 0 || offset + n > l_.total)
+      throw ArgError("parameters [" + std::to_string(offset) + ", " + std::to_string(offset + n) + ") outside the model's " +
+          std::to_string(l_.total));
+    if (!n) return;
+    Buf<S> tmp(n);
+    LACT_CK(cudaMemcpyAsync(tmp.get(), v, n * sizeof(S), cudaMemcpyHostToDevice, rt().stream));
+    ML((k::convert<S, T>), n, tmp.get(), P_.get() + offset, n);
+    LACT_CK(cudaStreamSynchronize(rt().stream));
+  }
+
+  template <class S>
+  void get(const T* src, S* out) {
+    Buf<S> tmp(l_.total);
+    ML((k::convert<T, S>), l_.total, src, tmp.get(), l_.total);
+    LACT_CK(cudaMemcpyAsync(out, tmp.get(), l_.total * sizeof(S), cudaMemcpyDeviceToHost, rt().stream));
+    LACT_CK(cudaStreamSynchronize(rt().stream));
+  }
+
+  Buf<T> up(const double* h, long long n) {
+    Buf<double> tmp(n);
+    LACT_CK(cudaMemcpyAsync(tmp.get(), h, n * sizeof(double), cudaMemcpyHostToDevice, rt().stream));
+    Buf<T> out(n);
+    ML((k::convert<double, T>), n, tmp.get(), out.get(), n);
+    LACT_CK(cudaStreamSynchronize(rt().stream));
+    return out;
+  }
+
+  void down(const T* d, double* h, long long n) {
+    Buf<double> tmp(n);
+    ML((k::convert<T, double>), n, d, tmp.get(), n);
+    LACT_CK(cudaMemcpyAsync(h, tmp.get(), n * sizeof(double), cudaMemcpyDeviceToHost, rt().stream));
+    LACT_CK(cudaStreamSynchronize(rt().stream));
+  }
+
+  static Buf<int> uploadInts(const int* h, long long n) {
+    Buf<int> b(n);
+    LACT_CK(cudaMemcpyAsync(b.get(), h, n * sizeof(int), cudaMemcpyHostToDevice, rt().stream));
+    LACT_CK(cudaStreamSynchronize(rt().stream));
+    return b;
+  }
+
+  void checkBatch(int B, int L, const int* ids, const int* docs, const int* targets) const {
+    if (B < 1 || L < 1) throw ArgError("batch = " + std::to_string(B) + ", length = " + std::to_string(L) + ": both must be >= 1");
+    for (long long i = 0; i < (long long) B * L; i++) {
+      auto at = [&]() { return " at [" + std::to_string(i / L) + ", " + std::to_string(i % L) + "]"; };
+      if (ids[i] < 0 || ids[i] >= s_.vocab)
+        throw ArgError("token ids: value " + std::to_string(ids[i]) + at() + " is not in [0, " + std::to_string(s_.vocab) + ")");
+      if (docs[i] < 0) throw ArgError("documents: value " + std::to_string(docs[i]) + at() + " is negative");
+      if (targets[i] < -1 || targets[i] >= s_.vocab)
+        throw ArgError("targets: value " + std::to_string(targets[i]) + at() + " is neither -1 nor a token");
+    }
+  }
+
+  Batch<T> makeBatch(int B, int L, const int* docs) {
+    Batch<T> b;
+    long long R = (long long) B * L;
+    bool padding = false, several = false;
+    for (long long i = 0; i < R; i++) {
+      padding |= docs[i] == 0;
+      if (i % L && docs[i] > 0 && docs[i - 1] > 0 && docs[i] != docs[i - 1]) several = true;
+    }
+    b.rows = Rows<T>{B, L, nullptr};
+    if (padding) {
+      std::vector<double> v(R);
+      for (long long i = 0; i < R; i++) v[i] = docs[i] > 0 ? 1.0 : 0.0;
+      b.valid = up(v.data(), R);
+      b.rows.valid = b.valid.get();
+    }
+    // document restart packs whenever documents are marked (the ND4J model packs for any mask)
+    if (s_.documentRestart) {
+      b.packed = true;
+      b.pack = packDocuments(B, L, docs);
+      std::vector<double> v((size_t) b.pack.rows * b.pack.maxLen, 0.0);
+      std::vector<int> map((size_t) b.pack.rows * b.pack.maxLen);
+      if (!map.empty()) {
+        LACT_CK(cudaMemcpyAsync(map.data(), b.pack.map.get(), map.size() * sizeof(int), cudaMemcpyDeviceToHost, rt().stream));
+        LACT_CK(cudaStreamSynchronize(rt().stream));
+      }
+      bool pad = false;
+      for (size_t i = 0; i < map.size(); i++) {
+        v[i] = map[i] >= 0 ? 1.0 : 0.0;
+        pad |= map[i] < 0;
+      }
+      if (pad) b.packedValid = up(v.data(), (long long) v.size());
+      b.packedRows = Rows<T>{b.pack.rows, b.pack.maxLen, pad ? b.packedValid.get() : nullptr};
+    }
+    (void) several;
+    return b;
+  }
+
+  LayerRef<T> ref(int layer) {
+    LayerRef<T> r;
+    for (int t = 0; t < LAYER_TENSORS; t++) {
+      long long off = l_.layer[(size_t) layer * LAYER_TENSORS + t];
+      r.p[t] = off < 0 ? nullptr : P_.get() + off;
+      r.g[t] = off < 0 ? nullptr : G_.get() + off;
+    }
+    return r;
+  }
+
+  BlockSave<T> blockForward(int i, const T* x, const Batch<T>& b, T* out) {
+    LayerRef<T> p = ref(i);
+    long long R = b.rows.count(), Rd = R * s_.d;
+    int d = s_.d, w = s_.mlp;
+    BlockSave<T> sv;
+    sv.n1 = Buf<T>(Rd);
+    sv.inv1 = Buf<T>(R);
+    MROWS(mk::rmsForward<T>, R, x, p.p[ATTN_NORM], sv.n1.get(), sv.inv1.get(), d, s_.normEps);
+    sv.a = Buf<T>(Rd);
+    if (b.packed) {
+      if (b.pack.rows > 0) {
+        long long Rp = b.packedRows.count();
+        sv.xp = Buf<T>(Rp * d);
+        ML(mk::gatherMapped<T>, Rp * d, sv.n1.get(), b.pack.map.get(), sv.xp.get(), Rp, d);
+        Buf<T> yp(Rp * d);
+        sv.layer = layer_.forward(p, sv.xp.get(), b.packedRows, yp.get());
+        sv.a.zero();
+        ML(mk::scatterMapped<T>, Rp * d, yp.get(), b.pack.map.get(), sv.a.get(), Rp, d);
+      } else {
+        sv.a.zero();
+      }
+    } else {
+      sv.layer = layer_.forward(p, sv.n1.get(), b.rows, sv.a.get());
+    }
+    sv.h = Buf<T>(Rd);
+    copy(sv.h.get(), x, Rd);
+    ML(mk::addInto<T>, Rd, sv.h.get(), sv.a.get(), Rd);
+    sv.a = Buf<T>();
+    sv.n2 = Buf<T>(Rd);
+    sv.inv2 = Buf<T>(R);
+    MROWS(mk::rmsForward<T>, R, sv.h.get(), p.p[MLP_NORM], sv.n2.get(), sv.inv2.get(), d, s_.normEps);
+    sv.g = Buf<T>(R * w);
+    sv.u = Buf<T>(R * w);
+    sv.hm = Buf<T>(R * w);
+    linear(e_, sv.n2.get(), p.p[GATE], sv.g.get(), R, d, w);
+    linear(e_, sv.n2.get(), p.p[UP], sv.u.get(), R, d, w);
+    ML(mk::swiglu<T>, R * w, sv.g.get(), sv.u.get(), sv.hm.get(), R * w);
+    copy(out, sv.h.get(), Rd);
+    linear(e_, sv.hm.get(), p.p[DOWN], out, R, w, d, 1.0);
+    return sv;
+  }
+
+  // dx [R, d] (zeroed by the caller) = the block's input gradient for dy.
+  void blockBackward(int i, BlockSave<T>& sv, const T* x, const Batch<T>& b, const T* dy, T* dx) {
+    LayerRef<T> p = ref(i);
+    long long R = b.rows.count(), Rd = R * s_.d;
+    int d = s_.d, w = s_.mlp;
+    Buf<T> dh(Rd);
+    copy(dh.get(), dy, Rd);
+    {
+      Buf<T> dhm(R * w);
+      bmm<T>(e_.mm, false, false, (int) R, w, d, 1, dy, d, 0, p.p[DOWN], w, 0, 0, dhm.get(), w, 0, 1);
+      bmm<T>(e_.mm, true, false, d, w, (int) R, 1, dy, d, 0, sv.hm.get(), w, 0, 1, p.g[DOWN], w, 0, 1);
+      sv.hm = Buf<T>();
+      ML(mk::swigluBackward<T>, R * w, sv.g.get(), sv.u.get(), dhm.get(), R * w);
+      Buf<T> dn2 = zeros<T>(Rd);
+      linearBack(e_, sv.n2.get(), p.p[GATE], sv.g.get(), dn2.get(), p.g[GATE], R, d, w);
+      linearBack(e_, sv.n2.get(), p.p[UP], sv.u.get(), dn2.get(), p.g[UP], R, d, w);
+      sv.g = Buf<T>();
+      sv.u = Buf<T>();
+      LactLayerDev<T>::normBack(sv.h.get(), sv.inv2.get(), p.p[MLP_NORM], dn2.get(), dh.get(), p.g[MLP_NORM], R, d, true);
+    }
+    Buf<T> dn1 = zeros<T>(Rd);
+    if (b.packed) {
+      if (b.pack.rows > 0) {
+        long long Rp = b.packedRows.count();
+        Buf<T> dyp(Rp * d), dxp = zeros<T>(Rp * d);
+        ML(mk::gatherMapped<T>, Rp * d, dh.get(), b.pack.map.get(), dyp.get(), Rp, d);
+        layer_.backward(p, sv.layer, sv.xp.get(), b.packedRows, dyp.get(), dxp.get());
+        ML(mk::scatterMapped<T>, Rp * d, dxp.get(), b.pack.map.get(), dn1.get(), Rp, d);
+      }
+    } else {
+      layer_.backward(p, sv.layer, sv.n1.get(), b.rows, dh.get(), dn1.get());
+    }
+    copy(dx, dh.get(), Rd);
+    LactLayerDev<T>::normBack(x, sv.inv1.get(), p.p[ATTN_NORM], dn1.get(), dx, p.g[ATTN_NORM], R, d, true);
+  }
+
+  // The final norm and the LM head's chunked cross-entropy: the summed loss; with grads, the
+  // head's weight gradient and dX, the gradient at the last block's output.
+  LossSum head(const T* x, long long R, const int* tg, const int* targetsHost, bool grads, double* logitsOut, Buf<T>* dX) {
+    int d = s_.d, V = s_.vocab;
+    Buf<T> hf(R * d), inv(R);
+    MROWS(mk::rmsForward<T>, R, x, P_.get() + l_.finalNorm, hf.get(), inv.get(), d, s_.normEps);
+    const T* W = P_.get() + (s_.tied ? l_.embed : l_.lmHead);
+    T* gW = G_.get() + (s_.tied ? l_.embed : l_.lmHead);
+    long long rc = std::max<long long>(1, std::min<long long>(R, (1LL << 28) / ((long long) V * (long long) sizeof(T))));
+    Buf<double> rowLoss(R);
+    Buf<T> dhf;
+    if (grads) dhf = Buf<T>(R * d);
+    for (long long r0 = 0; r0 < R; r0 += rc) {
+      long long m = std::min(rc, R - r0);
+      Buf<T> logits(m * V);
+      linear(e_, hf.get() + r0 * d, W, logits.get(), m, d, V);
+      if (logitsOut) down(logits.get(), logitsOut + r0 * V, m * V);
+      MROWS(mk::crossEntropy<T>, m, logits.get(), tg + r0, rowLoss.get() + r0, V, grads);
+      if (grads) {
+        bmm<T>(e_.mm, false, false, (int) m, d, V, 1, logits.get(), V, 0, W, d, 0, 0, dhf.get() + r0 * d, d, 0, 1);
+        bmm<T>(e_.mm, true, false, V, d, (int) m, 1, logits.get(), V, 0, hf.get() + r0 * d, d, 0, 1, gW, d, 0, 1);
+      }
+    }
+    Buf<double> total(1);
+    mk::sumDoubles<<<1, mk::TPB, 0, rt().stream>>>(rowLoss.get(), R, total.get());
+    LACT_LAUNCHED();
+    double sum = 0;
+    LACT_CK(cudaMemcpyAsync(&sum, total.get(), sizeof(double), cudaMemcpyDeviceToHost, rt().stream));
+    LACT_CK(cudaStreamSynchronize(rt().stream));
+    long long scored = 0;
+    for (long long i = 0; i < R; i++) scored += targetsHost[i] >= 0;
+    if (grads) {
+      *dX = Buf<T>(R * d);
+      LactLayerDev<T>::normBack(x, inv.get(), P_.get() + l_.finalNorm, dhf.get(), dX->get(), G_.get() + l_.finalNorm, R, d, false);
+    }
+    return LossSum{sum, scored};
+  }
+
+  void embeddingBackward(const int* ids, long long R, const T* dX) {
+    std::vector<int> pos;
+    for (long long i = 0; i < R; i++)
+      if (ids[i] != s_.padId) pos.push_back((int) i);
+    std::stable_sort(pos.begin(), pos.end(), [&](int a, int b) { return ids[a] < ids[b]; });
+    std::vector<int> uniq, start;
+    for (size_t j = 0; j < pos.size(); j++) {
+      if (j == 0 || ids[pos[j]] != ids[pos[j - 1]]) {
+        uniq.push_back(ids[pos[j]]);
+        start.push_back((int) j);
+      }
+    }
+    start.push_back((int) pos.size());
+    if (uniq.empty()) return;
+    Buf<int> u = uploadInts(uniq.data(), uniq.size()), st = uploadInts(start.data(), start.size()),
+             ps = uploadInts(pos.data(), pos.size());
+    mk::embedBackward<T><<<(unsigned) uniq.size(), mk::TPB, 0, rt().stream>>>(dX, u.get(), st.get(), ps.get(), G_.get() + l_.embed, s_.d);
+    LACT_LAUNCHED();
+  }
+
+  Env e_;
+  ModelSpec s_;
+  ModelLayout l_;
+  LactLayerDev<T> layer_;
+  Buf<T> P_, G_, m_, v_;
+  Buf<unsigned char> decay_;
+  long long steps_ = 0;
+};
+
+Env envFor(int precision, int update) {
+  if (precision < PREC_F64 || precision > PREC_BF16) throw ArgError("precision = " + std::to_string(precision) + ": expected 0, 1 or 2");
+  PMode m = precision == PREC_F64 ? PMode::F64 : precision == PREC_F32 ? PMode::F32 : PMode::BF16;
+  return Env{precision, update, m};
+}
+
+void checkSpec(const ModelSpec& s, const ModelLayout& l) {
+  std::ostringstream m;
+  if (s.vocab < 1 || s.d < 1 || s.layers < 0 || s.attnHeads < 1 || s.lactHeads < 1 || s.fastHidden < 1 || s.window < 1 ||
+      s.chunk < 1 || s.mlp < 1)
+    m << "model spec: every size must be positive";
+  else if (s.d % s.attnHeads || (s.d / s.attnHeads) % 2) m << "attention heads " << s.attnHeads << " must split d = " << s.d << " into even widths";
+  else if (s.d % s.lactHeads) m << "fast-weight heads " << s.lactHeads << " must divide d = " << s.d;
+  else if ((long long) l.layer.size() != (long long) s.layers * LAYER_TENSORS)
+    m << "layout: " << l.layer.size() << " layer offsets, expected " << (long long) s.layers * LAYER_TENSORS;
+  if (!m.str().empty()) throw ArgError(m.str());
+  const LayerTensor required[] = {ATTN_NORM, W1, QK_SCALE, QK_OFFSET, QKV, O_PROJ, LR_W, LR_B, TTT_NORM, MLP_NORM, GATE, UP, DOWN};
+  for (int i = 0; i < s.layers; i++) {
+    for (LayerTensor t : required)
+      if (l.layer[(size_t) i * LAYER_TENSORS + t] < 0) throw ArgError("layout: layer " + std::to_string(i) + " lacks tensor " + std::to_string(t));
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<NativeModel> openModel(int precision, int update, const ModelSpec& spec, const ModelLayout& layout) {
+  std::lock_guard<std::mutex> g(lock());
+  rt();
+  Env e = envFor(precision, update);
+  checkSpec(spec, layout);
+  if (precision == PREC_F64) return std::make_unique<ModelImpl<double>>(e, spec, layout);
+  return std::make_unique<ModelImpl<float>>(e, spec, layout);
+}
+
+void layerCheck(int precision, int update, const ModelSpec& spec, const long long* offsets, long long nParams,
+    const double* params, int B, int L, const double* x, const double* dy, double* y, double* dx, double* grads) {
+  ModelSpec s = spec;
+  s.layers = 1;
+  ModelLayout l{-1, -1, -1, nParams, std::vector<long long>(offsets, offsets + LAYER_TENSORS)};
+  std::unique_ptr<NativeModel> m;
+  {
+    std::lock_guard<std::mutex> g(lock());
+    rt();
+    Env e = envFor(precision, update);
+    if (precision == PREC_F64) m = std::make_unique<ModelImpl<double>>(e, s, l);
+    else m = std::make_unique<ModelImpl<float>>(e, s, l);
+  }
+  m->setParams(0, params, nParams);
+  std::lock_guard<std::mutex> g(lock());
+  if (precision == PREC_F64) {
+    auto* impl = static_cast<ModelImpl<double>*>(m.get());
+    impl->layerRun(B, L, x, dy, y, dx);
+    impl->gradient(grads);
+  } else {
+    auto* impl = static_cast<ModelImpl<float>*>(m.get());
+    impl->layerRun(B, L, x, dy, y, dx);
+    impl->gradient(grads);
+  }
+}
+
+}  // namespace lact

@@ -1,0 +1,498 @@
+// The model's elementwise and row-wise kernels (model.cu). Token tensors are row-major [rows, width]
+// with rows = batch * length; reductions accumulate in double whatever the element type, in a fixed
+// order, so a step is deterministic.
+#pragma once
+#include "kernels.cuh"
+
+namespace lact {
+namespace mk {
+
+using k::blocksFor;
+using k::cvt;
+using k::TPB;
+
+template <class T>
+__device__ inline double silu(double a) { return a / (1.0 + exp(-a)); }
+__device__ inline double sigmoid(double a) { return 1.0 / (1.0 + exp(-a)); }
+// silu'(a) = s (1 + a (1 - s))
+__device__ inline double siluPrime(double a) {
+  double s = sigmoid(a);
+  return s * (1.0 + a * (1.0 - s));
+}
+
+// out[r] = table[ids[r]] (rows of width d)
+template <class T>
+__global__ void gatherRows(const T* table, const int* ids, T* out, long long rows, int d) {
+  LACT_GS(i, rows * d) { out[i] = table[(long long) ids[i / d] * d + i % d]; }
+}
+
+// dTable[ids[pos[j]]] += sum of dy rows pos[j] for j in [start[u], start[u+1]): one block per distinct id
+template <class T>
+__global__ void embedBackward(const T* dy, const int* uniq, const int* start, const int* pos, T* dTable, int d) {
+  int u = blockIdx.x;
+  for (int c = threadIdx.x; c < d; c += blockDim.x) {
+    double s = 0;
+    for (int j = start[u]; j < start[u + 1]; j++) s += (double) dy[(long long) pos[j] * d + c];
+    dTable[(long long) uniq[u] * d + c] += (T) s;
+  }
+}
+
+// RMSNorm per row: y = x / sqrt(mean(x^2) + eps) * gamma; inv[r] = 1 / sqrt(...)
+template <class T>
+__global__ void rmsForward(const T* x, const T* gamma, T* y, T* inv, int w, double eps) {
+  long long r = blockIdx.x;
+  const T* xr = x + r * w;
+  double s = 0;
+  for (int c = threadIdx.x; c < w; c += blockDim.x) s += (double) xr[c] * (double) xr[c];
+  s = k::blockSum(s);
+  T iv = (T) (1.0 / sqrt(s / w + eps));
+  if (threadIdx.x == 0) inv[r] = iv;
+  for (int c = threadIdx.x; c < w; c += blockDim.x) y[r * w + c] = xr[c] * iv * gamma[c];
+}
+
+// RMSNorm backward per row: g = dy gamma, dx (+)= inv (g - xhat mean(g xhat)) with xhat = x inv;
+// prod = dy * xhat (for the gamma gradient's column sums).
+template <class T>
+__global__ void rmsBackward(const T* x, const T* inv, const T* gamma, const T* dy, T* dx, T* prod, int w, bool add) {
+  long long r = blockIdx.x;
+  T iv = inv[r];
+  double s = 0;
+  for (int c = threadIdx.x; c < w; c += blockDim.x) {
+    long long i = r * w + c;
+    T xh = x[i] * iv;
+    s += (double) (dy[i] * gamma[c]) * (double) xh;
+    prod[i] = dy[i] * xh;
+  }
+  T proj = (T) (k::blockSum(s) / w);
+  for (int c = threadIdx.x; c < w; c += blockDim.x) {
+    long long i = r * w + c;
+    T v = iv * (dy[i] * gamma[c] - x[i] * iv * proj);
+    dx[i] = add ? dx[i] + v : v;
+  }
+}
+
+// Column sums of a [rows, cols] into partial[rowBlock, cols] (double), rowBlocks of `span` rows.
+template <class T>
+__global__ void colPartial(const T* a, long long rows, int cols, int span, double* partial) {
+  long long rb = blockIdx.y;
+  for (int c = blockIdx.x * blockDim.x + threadIdx.x; c < cols; c += gridDim.x * blockDim.x) {
+    double s = 0;
+    long long end = min(rows, (rb + 1) * span);
+    for (long long r = rb * span; r < end; r++) s += (double) a[r * cols + c];
+    partial[rb * cols + c] = s;
+  }
+}
+
+// out[c * stride] += sum over row blocks of partial
+template <class T>
+__global__ void colFinish(const double* partial, int blocks, int cols, T* out, int stride) {
+  LACT_GS(c, (long long) cols) {
+    double s = 0;
+    for (int b = 0; b < blocks; b++) s += partial[(long long) b * cols + c];
+    out[c * stride] += (T) s;
+  }
+}
+
+template <class T>
+__global__ void addInto(T* a, const T* b, long long n) {
+  LACT_GS(i, n) { a[i] += b[i]; }
+}
+
+// y[r, c] += bias[c] + shift
+template <class T>
+__global__ void addBias(T* y, const T* bias, double shift, long long rows, int cols) {
+  LACT_GS(i, rows * cols) { y[i] += (T) ((double) bias[i % cols] + shift); }
+}
+
+// h = silu(g) * u
+template <class T>
+__global__ void swiglu(const T* g, const T* u, T* h, long long n) {
+  LACT_GS(i, n) { h[i] = (T) (silu<T>((double) g[i]) * (double) u[i]); }
+}
+
+// dg = dh u silu'(g), du = dh silu(g) (in place over g and u)
+template <class T>
+__global__ void swigluBackward(T* g, T* u, const T* dh, long long n) {
+  LACT_GS(i, n) {
+    double a = (double) g[i], b = (double) u[i], d = (double) dh[i];
+    g[i] = (T) (d * b * siluPrime(a));
+    u[i] = (T) (d * silu<T>(a));
+  }
+}
+
+// RoPE on [rows, heads, hd] (non-interleaved halves) at position rows % L: x cos + rotate_half(x) sin,
+// or the inverse rotation (dir -1) for the backward. In place allowed.
+template <class T>
+__global__ void rope(const T* x, T* y, long long rows, int L, int heads, int hd, const double* invFreq, int dir) {
+  int half = hd / 2;
+  LACT_GS(i, rows * heads * half) {
+    long long r = i / ((long long) heads * half);
+    int rem = (int) (i % ((long long) heads * half)), h = rem / half, j = rem % half;
+    double ang = (double) (r % L) * invFreq[j];
+    T c = (T) cos(ang), s = (T) (dir * sin(ang));
+    long long base = (r * heads + h) * hd;
+    T a = x[base + j], b = x[base + j + half];
+    y[base + j] = a * c - b * s;
+    y[base + j + half] = b * c + a * s;
+  }
+}
+
+// The TTT branch's per-channel scale and offset and activations: qs = q s_q + o_q, ks likewise
+// (qk_scale / qk_offset are [d, 2]); qa = silu(qs) (or qs), ka, va = silu(v) (or v).
+template <class T>
+__global__ void tttPrep(const T* q, const T* kk, const T* v, const T* scale, const T* offset, T* qs, T* ks, T* qa, T* ka,
+    T* va, long long rows, int d, bool siluQk, bool siluV) {
+  LACT_GS(i, rows * d) {
+    int c = (int) (i % d);
+    T a = q[i] * scale[2 * c] + offset[2 * c];
+    T b = kk[i] * scale[2 * c + 1] + offset[2 * c + 1];
+    qs[i] = a;
+    ks[i] = b;
+    qa[i] = siluQk ? (T) silu<T>((double) a) : a;
+    ka[i] = siluQk ? (T) silu<T>((double) b) : b;
+    va[i] = siluV ? (T) silu<T>((double) v[i]) : v[i];
+  }
+}
+
+// Per row of w channels: len = |a|, unit = a / (len + eps)
+template <class T>
+__global__ void unitRows(const T* a, T* len, T* unit, int w, double eps) {
+  long long r = blockIdx.x;
+  double s = 0;
+  for (int c = threadIdx.x; c < w; c += blockDim.x) s += (double) a[r * w + c] * (double) a[r * w + c];
+  s = k::blockSum(s);
+  T l = (T) sqrt(s);
+  if (threadIdx.x == 0) len[r] = l;
+  T den = l + (T) eps;
+  for (int c = threadIdx.x; c < w; c += blockDim.x) unit[r * w + c] = a[r * w + c] / den;
+}
+
+// Backward of unit = a / (|a| + eps): da = g / (len + eps) - u (u . g) / max(len, 1e-30)
+template <class T>
+__global__ void unitBackward(const T* unit, const T* len, const T* g, T* da, int w, double eps) {
+  long long r = blockIdx.x;
+  double s = 0;
+  for (int c = threadIdx.x; c < w; c += blockDim.x) s += (double) unit[r * w + c] * (double) g[r * w + c];
+  T dot = (T) k::blockSum(s);
+  T l = len[r];
+  T safe = l > (T) 1e-30 ? l : (T) 1e-30;
+  for (int c = threadIdx.x; c < w; c += blockDim.x)
+    da[r * w + c] = g[r * w + c] / (l + (T) eps) - unit[r * w + c] * (dot / safe);
+}
+
+// tokens [B, L, H, w] <-> instances [B*H, L, w]
+template <class T>
+__global__ void toInstances(const T* tok, T* inst, int B, int L, int H, int w) {
+  LACT_GS(i, (long long) B * L * H * w) {
+    int c = (int) (i % w);
+    long long rest = i / w;
+    int h = (int) (rest % H);
+    long long bt = rest / H;
+    long long b = bt / L, t = bt % L;
+    inst[((b * H + h) * L + t) * w + c] = tok[i];
+  }
+}
+
+template <class T>
+__global__ void fromInstances(const T* inst, T* tok, int B, int L, int H, int w) {
+  LACT_GS(i, (long long) B * L * H * w) {
+    int c = (int) (i % w);
+    long long rest = i / w;
+    int h = (int) (rest % H);
+    long long bt = rest / H;
+    long long b = bt / L, t = bt % L;
+    tok[i] = inst[((b * H + h) * L + t) * w + c];
+  }
+}
+
+// The op's rates and mask from lrPre [B*L, 3H] (channel h*3 + j) and valid [B*L] (null: all):
+// eta[j][(b*H + h)*L + t] = softplus(lrPre) * valid, mask[(b*H + h)*L + t] = valid.
+template <class T>
+__global__ void etaPrep(const T* lrPre, const T* valid, T* eta, T* mask, int B, int L, int H) {
+  long long nl = (long long) B * H * L;
+  LACT_GS(i, nl) {
+    long long b = i / ((long long) H * L);
+    int h = (int) ((i / L) % H);
+    long long t = i % L, r = b * L + t;
+    T m = valid ? valid[r] : (T) 1;
+    if (mask) mask[i] = m;
+    for (int j = 0; j < 3; j++) {
+      double x = (double) lrPre[r * 3 * H + h * 3 + j];
+      double sp = fmax(x, 0.0) + log1p(exp(-fabs(x)));
+      eta[j * nl + i] = (T) sp * m;
+    }
+  }
+}
+
+// mom[(b*H + h)*L + t] = sigmoid(mPre[b*L + t, h]) (in place in mPre as well: mPre <- m)
+template <class T>
+__global__ void momPrep(T* mPre, T* mom, int B, int L, int H) {
+  LACT_GS(i, (long long) B * L * H) {
+    long long r = i / H;
+    int h = (int) (i % H);
+    long long b = r / L, t = r % L;
+    T m = (T) sigmoid((double) mPre[i]);
+    mPre[i] = m;
+    mom[(b * H + h) * L + t] = m;
+  }
+}
+
+// dLrPre[r, h*3 + j] = dEta[j][(b*H + h)*L + t] * sigmoid(lrPre[r, h*3 + j])
+template <class T>
+__global__ void etaBackward(const T* dEta, const T* lrPre, T* dLrPre, int B, int L, int H) {
+  long long nl = (long long) B * H * L;
+  LACT_GS(i, (long long) B * L * 3 * H) {
+    long long r = i / (3 * H);
+    int ch = (int) (i % (3 * H)), h = ch / 3, j = ch % 3;
+    long long b = r / L, t = r % L;
+    dLrPre[i] = (T) ((double) dEta[j * nl + (b * H + h) * L + t] * sigmoid((double) lrPre[i]));
+  }
+}
+
+// dmPre[r, h] = dMom[(b*H + h)*L + t] * m (1 - m) with m the coefficient
+template <class T>
+__global__ void momBackward(const T* dMom, const T* m, T* dmPre, int B, int L, int H) {
+  LACT_GS(i, (long long) B * L * H) {
+    long long r = i / H;
+    int h = (int) (i % H);
+    long long b = r / L, t = r % L;
+    dmPre[i] = dMom[(b * H + h) * L + t] * m[i] * ((T) 1 - m[i]);
+  }
+}
+
+// w [H, rows, cols] += 0.5 on the diagonal
+template <class T>
+__global__ void addHalfEye(T* w, int H, int rows, int cols) {
+  int diag = rows < cols ? rows : cols;
+  LACT_GS(i, (long long) H * diag) {
+    long long h = i / diag, j = i % diag;
+    w[(h * rows + j) * cols + j] += (T) 0.5;
+  }
+}
+
+// dst [B][H*size] = src [H*size] repeated
+template <class T>
+__global__ void tile(const T* src, T* dst, long long per, int B) {
+  LACT_GS(i, per * B) { dst[i] = src[i % per]; }
+}
+
+// out [per] (+)= sum over b of src [B][per]
+template <class T>
+__global__ void sumOverBatch(const T* src, T* out, long long per, int B, bool add) {
+  LACT_GS(i, per) {
+    double s = 0;
+    for (int b = 0; b < B; b++) s += (double) src[b * per + i];
+    out[i] = add ? out[i] + (T) s : (T) s;
+  }
+}
+
+// The gate: yhat[r, h*w + c] = n[r, h*w + c] * silu(gPre[r, h]) (gate null: yhat = n)
+template <class T>
+__global__ void gateApply(const T* n, const T* gPre, T* yhat, long long rows, int H, int w) {
+  LACT_GS(i, rows * H * w) {
+    long long rh = i / w;
+    yhat[i] = gPre ? (T) ((double) n[i] * silu<T>((double) gPre[rh])) : n[i];
+  }
+}
+
+// Gate backward per (row, head): dGPre = sum_c dy n * silu'(gPre); dn = dy silu(gPre)
+template <class T>
+__global__ void gateBackward(const T* dy, const T* n, const T* gPre, T* dGPre, T* dn, long long rowsHeads, int w) {
+  LACT_GS(rh, rowsHeads) {
+    double g = (double) gPre[rh], s = 0, a = silu<T>(g);
+    for (int c = 0; c < w; c++) {
+      long long i = rh * w + c;
+      s += (double) dy[i] * (double) n[i];
+      dn[i] = (T) ((double) dy[i] * a);
+    }
+    dGPre[rh] = (T) (s * siluPrime(g));
+  }
+}
+
+// dx = dy * silu'(pre) in place on dy
+template <class T>
+__global__ void siluBackwardInPlace(T* dy, const T* pre, long long n) {
+  LACT_GS(i, n) { dy[i] = (T) ((double) dy[i] * siluPrime((double) pre[i])); }
+}
+
+// out[i] = a[i] * b[i]
+template <class T>
+__global__ void mul(const T* a, const T* b, T* out, long long n) {
+  LACT_GS(i, n) { out[i] = a[i] * b[i]; }
+}
+
+// out[r, c] = a[r, c] * s[2 * c + col] (+ out when add)
+template <class T>
+__global__ void mulColumn(const T* a, const T* s, int col, T* out, long long rows, int d, bool add) {
+  LACT_GS(i, rows * d) {
+    T v = a[i] * s[2 * (i % d) + col];
+    out[i] = add ? out[i] + v : v;
+  }
+}
+
+// rows of x [R, w] -> out [rows of map] (map[j] < 0: zero row)
+template <class T>
+__global__ void gatherMapped(const T* x, const int* map, T* out, long long rows, int w) {
+  LACT_GS(i, rows * w) {
+    int src = map[i / w];
+    out[i] = src < 0 ? (T) 0 : x[(long long) src * w + i % w];
+  }
+}
+
+// out[map[j]] = y[j] for mapped rows (out zeroed first by the caller)
+template <class T>
+__global__ void scatterMapped(const T* y, const int* map, T* out, long long rows, int w) {
+  LACT_GS(i, rows * w) {
+    int dst = map[i / w];
+    if (dst >= 0) out[(long long) dst * w + i % w] = y[i];
+  }
+}
+
+// Attention block softmax: S [H, m, nk] holds scale * q k^T for queries q0.. (m rows) and keys
+// k0.. of sequence b; P = exp(S - lse) on allowed entries (t - W + 1 <= s <= t, key valid), 0
+// elsewhere; lse [b][h][q0 + i] written (recompute: read) per row. A row with no allowed key
+// gets lse = -inf and P = 0.
+template <class T>
+__global__ void blockSoftmax(T* S, T* lse, const T* valid, int b, int L, int H, int q0, int k0, int m, int nk, long long W,
+    bool recompute) {
+  int row = blockIdx.x;  // h * m + i
+  int h = row / m, i = row % m;
+  long long t = q0 + i;
+  T* s = S + (long long) row * nk;
+  long long lo = t - W + 1;
+  auto allowed = [&](int j) {
+    long long p = k0 + j;
+    return p <= t && p >= lo && (!valid || valid[(long long) b * L + p] != (T) 0);
+  };
+  T* l = lse + ((long long) b * H + h) * L + t;
+  double mx, lz;
+  if (recompute) {
+    lz = (double) *l;
+  } else {
+    mx = -INFINITY;
+    for (int j = threadIdx.x; j < nk; j += blockDim.x)
+      if (allowed(j)) mx = fmax(mx, (double) s[j]);
+    __shared__ double red[TPB];
+    red[threadIdx.x] = mx;
+    __syncthreads();
+    for (int st = TPB / 2; st > 0; st >>= 1) {
+      if (threadIdx.x < st) red[threadIdx.x] = fmax(red[threadIdx.x], red[threadIdx.x + st]);
+      __syncthreads();
+    }
+    mx = red[0];
+    __syncthreads();
+    double sum = 0;
+    if (mx > -INFINITY)
+      for (int j = threadIdx.x; j < nk; j += blockDim.x)
+        if (allowed(j)) sum += exp((double) s[j] - mx);
+    sum = k::blockSum(sum);
+    lz = mx > -INFINITY ? mx + log(sum) : -INFINITY;
+    if (threadIdx.x == 0) *l = (T) lz;
+  }
+  for (int j = threadIdx.x; j < nk; j += blockDim.x)
+    s[j] = (allowed(j) && lz > -INFINITY) ? (T) exp((double) s[j] - lz) : (T) 0;
+}
+
+// D[b][h][t] = sum_c dO o over one head's channels (rows = B*L tokens of [H, hd])
+template <class T>
+__global__ void attnRowDot(const T* dO, const T* o, T* D, int L, int H, int hd, long long rowsHeads) {
+  LACT_GS(rh, rowsHeads) {
+    long long r = rh / H;
+    int h = (int) (rh % H);
+    double s = 0;
+    for (int c = 0; c < hd; c++) s += (double) dO[rh * hd + c] * (double) o[rh * hd + c];
+    long long b = r / L, t = r % L;
+    D[(b * H + h) * L + t] = (T) s;
+  }
+}
+
+// dS = P (dP - D_row) in place over dP
+template <class T>
+__global__ void blockDs(const T* P, T* dP, const T* D, int b, int L, int H, int q0, int m, int nk) {
+  LACT_GS(i, (long long) H * m * nk) {
+    long long row = i / nk;
+    int h = (int) (row / m), r = (int) (row % m);
+    T dr = D[((long long) b * H + h) * L + q0 + r];
+    dP[i] = P[i] * (dP[i] - dr);
+  }
+}
+
+// Cross-entropy rows of logits [m, V] against targets (-1: not scored): loss[r] (double), and
+// when grad, logits <- softmax - onehot on scored rows, 0 on the others (the summed loss's gradient).
+template <class T>
+__global__ void crossEntropy(T* logits, const int* targets, double* loss, int V, bool grad) {
+  long long r = blockIdx.x;
+  T* x = logits + r * V;
+  int tg = targets[r];
+  double mx = -INFINITY;
+  for (int j = threadIdx.x; j < V; j += blockDim.x) mx = fmax(mx, (double) x[j]);
+  __shared__ double red[TPB];
+  red[threadIdx.x] = mx;
+  __syncthreads();
+  for (int st = TPB / 2; st > 0; st >>= 1) {
+    if (threadIdx.x < st) red[threadIdx.x] = fmax(red[threadIdx.x], red[threadIdx.x + st]);
+    __syncthreads();
+  }
+  mx = red[0];
+  __syncthreads();
+  double s = 0;
+  for (int j = threadIdx.x; j < V; j += blockDim.x) s += exp((double) x[j] - mx);
+  s = k::blockSum(s);
+  double lse = mx + log(s);
+  if (threadIdx.x == 0) loss[r] = tg >= 0 ? lse - (double) x[tg] : 0.0;
+  __syncthreads();
+  if (!grad) return;
+  for (int j = threadIdx.x; j < V; j += blockDim.x)
+    x[j] = tg >= 0 ? (T) (exp((double) x[j] - lse) - (j == tg ? 1.0 : 0.0)) : (T) 0;
+}
+
+// out[0] = sum of v[0..n) in order (one block)
+__global__ void sumDoubles(const double* v, long long n, double* out) {
+  double s = 0;
+  for (long long i = threadIdx.x; i < n; i += blockDim.x) s += v[i];
+  s = k::blockSum(s);
+  if (threadIdx.x == 0) out[0] = s;
+}
+
+// partial[block] = sum over the block's grid-stride share of (g * scale)^2
+template <class T>
+__global__ void squarePartial(const T* g, long long n, double scale, double* partial) {
+  double s = 0;
+  LACT_GS(i, n) {
+    double v = (double) g[i] * scale;
+    s += v * v;
+  }
+  s = k::blockSum(s);
+  if (threadIdx.x == 0) partial[blockIdx.x] = s;
+}
+
+// mask[start, end) = 1 for each range
+__global__ void markRanges(unsigned char* mask, long long start, long long end) {
+  LACT_GS(i, end - start) { mask[start + i] = 1; }
+}
+
+// One AdamW element in double (the Java AdamW's arithmetic). Writes only when write; sets *bad
+// when the new value is not finite.
+template <class T>
+__global__ void adamw(T* p, T* m, T* v, T* g, const unsigned char* decayed, long long n, double scale, double b1, double b2,
+    double c1, double c2, double lr, double decay, double eps, bool write, int* bad) {
+  LACT_GS(i, n) {
+    double gi = (double) g[i] * scale;
+    double mi = b1 * (double) m[i] + (1 - b1) * gi;
+    double vi = b2 * (double) v[i] + (1 - b2) * gi * gi;
+    double pi = (double) p[i];
+    double update = lr * (mi / c1) / (sqrt(vi / c2) + eps);
+    if (decayed[i]) update += decay * pi;
+    T next = (T) (pi - update);
+    if (!isfinite((double) next)) *bad = 1;
+    if (write) {
+      m[i] = (T) mi;
+      v[i] = (T) vi;
+      p[i] = next;
+      g[i] = (T) 0;
+    }
+  }
+}
+
+}  // namespace mk
+}  // namespace lact

@@ -1,0 +1,216 @@
+package org.lactspark.kernel.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.lactspark.conf.ModelConfig;
+import org.lactspark.conf.preset.Presets;
+import org.lactspark.kernel.DType;
+import org.lactspark.kernel.model.LossTargets;
+import org.lactspark.kernel.model.ModelEngine.LossSum;
+import org.lactspark.kernel.model.TokenBatch;
+import org.lactspark.kernel.optim.AdamW;
+import org.lactspark.kernel.optim.AdamWConfig;
+import org.lactspark.kernel.params.LactModelLayout;
+import org.lactspark.kernel.params.ParamLayout;
+import org.lactspark.kernel.params.ParamSpec;
+
+/**
+ * The native whole model's own invariants in float64, independent of the ND4J golden cases (those
+ * run through {@code conformance --model-fixtures}): its gradient is the summed loss's derivative
+ * (central differences on every tensor), sums add over steps, one row holding two documents under
+ * document restart scores as the two documents in their own rows, the device AdamW is the host
+ * AdamW, and the device memory a model takes comes back when it closes. GPU only.
+ */
+@RequiresCuda
+class CudaModelTest {
+  /** One small layer that still has two TTT updates, a window shorter than the sequence and every tensor. */
+  private static final ModelConfig SMALL = Presets.load("tiny", List.of("numLayers=1", "vocabSize=37",
+      "hiddenSize=32", "numAttnHeads=2", "numLactHeads=2", "chunkSize=8", "windowSize=6", "intermediateSize=48",
+      "lowRank=4"));
+
+  private static double[] params(ModelConfig c, long seed) {
+    ParamLayout l = LactModelLayout.of(c);
+    float[] f = new float[Math.toIntExact(l.size())];
+    l.initialise(f, seed);
+    double[] d = new double[f.length];
+    Random r = new Random(seed);
+    for (int i = 0; i < d.length; i++) {
+      // off the initial values (zero biases, unit norms) so every gradient path is exercised
+      d[i] = f[i] + 0.05 * r.nextGaussian();
+    }
+    return d;
+  }
+
+  private static TokenBatch tokens(ModelConfig c, int b, int len, long seed) {
+    Random r = new Random(seed);
+    int[] ids = new int[b * len];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = r.nextInt(c.vocabSize());
+    }
+    return TokenBatch.of(b, len, ids);
+  }
+
+  private static double loss(CudaModel m, TokenBatch b) {
+    return m.step(b, LossTargets.of(b, m.config().documentRestart(), m.config().vocabSize()), false, null).sum();
+  }
+
+  @Test
+  void theGradientIsTheSummedLossDerivativeInEveryTensor() {
+    double[] p = params(SMALL, 3);
+    TokenBatch b = tokens(SMALL, 2, 21, 5);
+    ParamLayout layout = LactModelLayout.of(SMALL);
+    try (CudaModel m = CudaModel.open(SMALL, DType.FLOAT64)) {
+      m.setParams(p);
+      m.step(b, LossTargets.of(b, false, SMALL.vocabSize()), true, null);
+      double[] g = m.takeGradient64();
+      Random r = new Random(9);
+      for (ParamSpec s : layout.specs()) {
+        int off = Math.toIntExact(layout.offset(s.name()));
+        int i = off + r.nextInt(Math.toIntExact(s.size()));
+        double h = 1e-5;
+        double keep = p[i];
+        p[i] = keep + h;
+        m.setParams(p);
+        double up = loss(m, b);
+        p[i] = keep - h;
+        m.setParams(p);
+        double down = loss(m, b);
+        p[i] = keep;
+        double fd = (up - down) / (2 * h);
+        assertEquals(fd, g[i], 1e-6 * Math.max(1.0, Math.abs(fd)), s.name() + "[" + (i - off) + "]");
+      }
+    }
+  }
+
+  @Test
+  void gradientSumsAddUpOverStepsAndTakingRestartsThem() {
+    double[] p = params(SMALL, 4);
+    TokenBatch a = tokens(SMALL, 1, 30, 1);
+    TokenBatch b = tokens(SMALL, 2, 17, 2);
+    try (CudaModel m = CudaModel.open(SMALL, DType.FLOAT64)) {
+      m.setParams(p);
+      m.step(a, LossTargets.of(a, false, SMALL.vocabSize()), true, null);
+      double[] ga = m.takeGradient64();
+      m.step(b, LossTargets.of(b, false, SMALL.vocabSize()), true, null);
+      double[] gb = m.takeGradient64();
+      m.step(a, LossTargets.of(a, false, SMALL.vocabSize()), true, null);
+      m.step(b, LossTargets.of(b, false, SMALL.vocabSize()), true, null);
+      double[] both = m.takeGradient64();
+      for (int i = 0; i < both.length; i++) {
+        assertEquals(ga[i] + gb[i], both[i], 1e-12 * Math.max(1.0, Math.abs(both[i])), "element " + i);
+      }
+      double[] none = m.takeGradient64();
+      assertEquals(0.0, java.util.Arrays.stream(none).map(Math::abs).max().orElse(0), "taken sums restart at zero");
+    }
+  }
+
+  @Test
+  void documentRestartScoresEachDocumentAsItsOwnRow() {
+    ModelConfig c = Presets.load("tiny", List.of("numLayers=1", "vocabSize=37", "hiddenSize=32", "numAttnHeads=2",
+        "numLactHeads=2", "chunkSize=8", "windowSize=6", "intermediateSize=48", "lowRank=4", "documentRestart=true"));
+    double[] p = params(c, 6);
+    TokenBatch two = tokens(c, 1, 40, 8);
+    int[] docs = new int[40];
+    for (int t = 0; t < 40; t++) {
+      docs[t] = t < 23 ? 1 : t < 37 ? 2 : 0;  // two documents, then padding
+    }
+    TokenBatch packed = new TokenBatch(1, 40, two.ids(), docs);
+    int[] ids = new int[2 * 23];
+    int[] rows = new int[2 * 23];
+    for (int t = 0; t < 23; t++) {
+      ids[t] = two.ids()[t];
+      rows[t] = 1;
+      if (t < 14) {
+        ids[23 + t] = two.ids()[23 + t];
+        rows[23 + t] = 1;
+      }
+    }
+    TokenBatch apart = new TokenBatch(2, 23, ids, rows);
+    try (CudaModel m = CudaModel.open(c, DType.FLOAT64)) {
+      m.setParams(p);
+      LossSum together = m.step(packed, LossTargets.of(packed, true, c.vocabSize()), false, null);
+      LossSum separate = m.step(apart, LossTargets.of(apart, true, c.vocabSize()), false, null);
+      assertEquals(separate.scored(), together.scored());
+      assertEquals(separate.sum(), together.sum(), 1e-10 * Math.abs(separate.sum()));
+    }
+  }
+
+  @Test
+  void theDeviceAdamWIsTheHostAdamW() {
+    double[] p = params(SMALL, 7);
+    TokenBatch b = tokens(SMALL, 2, 19, 3);
+    ParamLayout layout = LactModelLayout.of(SMALL);
+    AdamWConfig cfg = AdamWConfig.DEFAULT;
+    float[] host = new float[p.length];
+    for (int i = 0; i < p.length; i++) {
+      host[i] = (float) p[i];
+    }
+    AdamW adam = AdamW.forLayout(cfg, layout);
+    try (CudaModel m = CudaModel.open(SMALL, DType.FLOAT32)) {
+      m.setParams(new float[][] {host.clone()});
+      for (int step = 0; step < 3; step++) {
+        int[] t = LossTargets.of(b, false, SMALL.vocabSize());
+        LossSum s = m.step(b, t, true, null);
+        float[] g = m.takeGradient();
+        m.step(b, t, true, null);  // the same sum again, for the device step
+        double norm = 0;
+        for (float x : g) {
+          norm += ((double) x / s.scored()) * ((double) x / s.scored());
+        }
+        norm = Math.sqrt(norm);
+        double clip = 0.5 * norm;  // clipping engaged
+        CudaModel.StepResult r = m.optimizerStep(cfg, 1e-2, clip, 1.0 / s.scored());
+        assertTrue(r.applied());
+        assertEquals(norm, r.gradNorm(), 1e-9 * norm);
+        float[] mean = new float[g.length];
+        for (int i = 0; i < g.length; i++) {
+          mean[i] = (float) ((double) g[i] / s.scored() * (clip / norm));
+        }
+        adam.step(host, mean, 1e-2);
+        float[] dev = m.params();
+        for (int i = 0; i < dev.length; i++) {
+          assertEquals(host[i], dev[i], 1e-5f * Math.max(1f, Math.abs(host[i])), "step " + step + " element " + i);
+        }
+        m.setParams(new float[][] {host.clone()});  // keep both on the same values
+      }
+    }
+  }
+
+  @Test
+  void paramsRoundTripInChunksAndBadInputsAreNamed() {
+    try (CudaModel m = CudaModel.open(SMALL, DType.FLOAT32)) {
+      float[] v = new float[Math.toIntExact(m.size())];
+      for (int i = 0; i < v.length; i++) {
+        v[i] = i * 1e-4f;
+      }
+      int half = v.length / 2;
+      m.setParams(new float[][] {java.util.Arrays.copyOf(v, half), java.util.Arrays.copyOfRange(v, half, v.length)});
+      assertArrayEquals(v, m.params());
+      assertThrows(IllegalArgumentException.class, () -> m.setParams(new float[][] {new float[3]}));
+      TokenBatch b = tokens(SMALL, 1, 10, 1);
+      int[] t = LossTargets.of(b, false, SMALL.vocabSize());
+      b.ids()[4] = SMALL.vocabSize();
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> m.step(b, t, true, null));
+      assertTrue(e.getMessage().contains("[0, 4]"), e.getMessage());
+    }
+  }
+
+  @Test
+  void closingGivesBackTheDeviceMemory() {
+    long before = NativeLact.allocatedBytes();
+    CudaModel m = CudaModel.open(SMALL, DType.FLOAT32);
+    TokenBatch b = tokens(SMALL, 2, 40, 1);
+    m.step(b, LossTargets.of(b, false, SMALL.vocabSize()), true, null);
+    m.optimizerStep(AdamWConfig.DEFAULT, 1e-3, 1.0, 0.01);
+    assertTrue(NativeLact.allocatedBytes() > before);
+    m.close();
+    assertEquals(before, NativeLact.allocatedBytes());
+    assertThrows(IllegalStateException.class, m::params);
+  }
+}
