@@ -49,7 +49,7 @@ done
 
 start=$(date +%s)
 pids=()
-for src in runtime.cu op.cu model.cu lact_jni.cpp model_jni.cpp; do
+for src in runtime.cu op.cu model.cu flash_attn.cu lact_jni.cpp model_jni.cpp; do
   # shellcheck disable=SC2086
   "$nvcc_bin" "${common[@]}" $archs -c "$here/$src" -o "$tmp/${src%.*}.o" &
   pids+=($!)
@@ -61,6 +61,6 @@ if [ "$failed" -ne 0 ]; then
   exit 1
 fi
 # shellcheck disable=SC2086
-"$nvcc_bin" -shared $archs -o "$tmp/liblactcuda.so" "$tmp/runtime.o" "$tmp/op.o" "$tmp/model.o" "$tmp/lact_jni.o" "$tmp/model_jni.o" -cudart static -ldl -lpthread
+"$nvcc_bin" -shared $archs -o "$tmp/liblactcuda.so" "$tmp/runtime.o" "$tmp/op.o" "$tmp/model.o" "$tmp/flash_attn.o" "$tmp/lact_jni.o" "$tmp/model_jni.o" -cudart static -ldl -lpthread
 mv "$tmp/liblactcuda.so" "$out/liblactcuda.so"
 echo "kernel-cuda: built $out/liblactcuda.so with $("$nvcc_bin" --version | tail -1) in $(( $(date +%s) - start )) s"

@@ -5,11 +5,14 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 #include <numeric>
 #include <sstream>
 #include <type_traits>
 
+#include "flash_attn.cuh"
 #include "lact_cuda.h"
 #include "model.h"
 #include "model_kernels.cuh"
@@ -194,7 +197,58 @@ class LactLayerDev {
 
   int queryBlock(const Rows<T>& r) const { return std::min(r.L, 256); }
 
+  // bf16 products use the fused attention (flash_attn.cu) where it supports the head width;
+  // LACT_CUDA_FLASH=0 keeps the blockwise cuBLAS path (for comparisons).
+  bool fused() const {
+    if (!std::is_same<T, float>::value || e_.mm != PMode::BF16 || !flashSupports(hd_)) return false;
+    const char* env = std::getenv("LACT_CUDA_FLASH");
+    return !(env && std::string(env) == "0");
+  }
+
+  static Buf<bf16> rounded(const T* x, long long n) {
+    Buf<bf16> h(n);
+    ML((k::convert<T, bf16>), n, x, h.get(), n);
+    return h;
+  }
+
+  Buf<unsigned char> keyMask(const Rows<T>& r) {
+    Buf<unsigned char> m;
+    if (r.valid) {
+      m = Buf<unsigned char>(r.count());
+      ML(mk::toKeyMask<T>, r.count(), r.valid, m.get(), r.count());
+    }
+    return m;
+  }
+
+  int flashWindow(const Rows<T>& r) const { return (int) std::min<long long>(s_.window, r.L); }
+
+  void fusedForward(const T* q, const T* k, const T* v, const Rows<T>& r, T* out, T* lse) {
+    if constexpr (std::is_same<T, float>::value) {
+      long long n = r.count() * d_;
+      Buf<bf16> qh = rounded(q, n), kh = rounded(k, n), vh = rounded(v, n), oh(n);
+      Buf<unsigned char> m = keyMask(r);
+      flashForward(qh.get(), kh.get(), vh.get(), m.get(), r.B, r.L, s_.attnHeads, hd_, flashWindow(r),
+          (float) (1.0 / std::sqrt((double) hd_)), oh.get(), lse, rt().stream);
+      ML((k::convert<bf16, T>), n, oh.get(), out, n);
+    }
+  }
+
+  void fusedBackward(const LayerSave<T>& sv, const Rows<T>& r, const T* o, const T* dO, T* dq, T* dk, T* dv) {
+    if constexpr (std::is_same<T, float>::value) {
+      long long n = r.count() * d_;
+      Buf<bf16> qh = rounded(sv.qr.get(), n), kh = rounded(sv.kr.get(), n), vh = rounded(sv.v.get(), n);
+      Buf<bf16> oh = rounded(o, n), dOh = rounded(dO, n);
+      Buf<unsigned char> m = keyMask(r);
+      flashBackward(qh.get(), kh.get(), vh.get(), oh.get(), dOh.get(), sv.lse.get(), m.get(), r.B, r.L, s_.attnHeads, hd_,
+          flashWindow(r), (float) (1.0 / std::sqrt((double) hd_)), dq, dk, dv, rt().stream);
+    }
+  }
+
   void attnForward(const T* q, const T* k, const T* v, const Rows<T>& r, T* out, T* lse) {
+    if (fused()) {
+      fusedForward(q, k, v, r, out, lse);
+      return;
+    }
     int H = s_.attnHeads, L = r.L, bq = queryBlock(r);
     long long W = s_.window;
     double scale = 1.0 / std::sqrt((double) hd_);
@@ -218,6 +272,10 @@ class LactLayerDev {
     long long W = s_.window;
     double scale = 1.0 / std::sqrt((double) hd_);
     const T* o = sv.attnOut.size() ? sv.attnOut.get() : sv.merged.get();
+    if (fused()) {
+      fusedBackward(sv, r, o, dO, dq, dk, dv);
+      return;
+    }
     Buf<T> D(r.count() * H);
     const T *q = sv.qr.get(), *k = sv.kr.get(), *v = sv.v.get();
     ML(mk::attnRowDot<T>, r.count() * H, dO, o, D.get(), L, H, hd_, r.count() * H);

@@ -494,5 +494,11 @@ __global__ void adamw(T* p, T* m, T* v, T* g, const unsigned char* decayed, long
   }
 }
 
+// mask[i] = valid[i] != 0 (the fused attention's key mask)
+template <class T>
+__global__ void toKeyMask(const T* valid, unsigned char* mask, long long n) {
+  LACT_GS(i, n) { mask[i] = valid[i] != (T) 0 ? 1 : 0; }
+}
+
 }  // namespace mk
 }  // namespace lact

@@ -27,6 +27,14 @@ final class LmHeadLayerImpl extends ModelLayerImpl<LmHeadLayer> implements IOutp
   private transient INDArray lossInput;
   private transient INDArray lossLabels;
   private transient TokenEmbeddingLayerImpl tiedEmbedding;
+  /**
+   * The loss the last backward pass used, with its input and labels: DL4J scores a training pass
+   * after its backward, when the graph has already cleared the layers' mask arrays, so a score
+   * computed then would count padded positions the gradient did not.
+   */
+  private transient double backwardLoss = Double.NaN;
+  private transient INDArray backwardInput;
+  private transient INDArray backwardLabels;
 
   LmHeadLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
     super(conf, dataType);
@@ -86,6 +94,9 @@ final class LmHeadLayerImpl extends ModelLayerImpl<LmHeadLayer> implements IOutp
   protected INDArray backward(INDArray epsilon) {
     ShiftedCrossEntropy.Pass p = loss();
     loss = null;
+    backwardLoss = p.loss();
+    backwardInput = input;
+    backwardLabels = labels;
     INDArray dLogits = ShiftedCrossEntropy.backward(p);
     INDArray h = rows(input);
     if (!layerConf().isTiedToEmbedding()) {
@@ -116,7 +127,9 @@ final class LmHeadLayerImpl extends ModelLayerImpl<LmHeadLayer> implements IOutp
   @Override
   public double computeScore(double fullNetRegTerm, boolean training, LayerWorkspaceMgr workspaceMgr) {
     try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-      score = loss().loss() + fullNetRegTerm;
+      boolean afterBackward = training && maskArray == null && input == backwardInput && labels == backwardLabels
+          && !Double.isNaN(backwardLoss);
+      score = (afterBackward ? backwardLoss : loss().loss()) + fullNetRegTerm;
     }
     return score;
   }
