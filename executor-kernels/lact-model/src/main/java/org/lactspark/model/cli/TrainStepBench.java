@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.lactspark.conf.ModelConfig;
 import org.lactspark.kernel.cli.LactOpBench;
+import org.lactspark.kernel.cli.ModelChoice;
 import org.lactspark.kernel.cli.MemorySampler;
 import org.lactspark.kernel.optim.AdamW;
 import org.lactspark.kernel.optim.AdamWConfig;
