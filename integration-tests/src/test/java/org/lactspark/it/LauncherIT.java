@@ -80,9 +80,16 @@ class LauncherIT {
     assertEquals(0, r.status(), r.err());
     JsonNode j = new ObjectMapper().readTree(r.lastLine());
     assertEquals("train-step", j.get("bench").asText());
+    assertEquals("nd4j", j.get("backend").asText(), "the default backend");
+    assertEquals("float32", j.get("dtype").asText());
     assertTrue(j.get("step_ms").asDouble() > j.get("op_ms").asDouble(), r.lastLine());
     assertTrue(j.get("op_ms").asDouble() > 0, r.lastLine());
     assertTrue(Double.isFinite(j.get("loss_last").asDouble()), r.lastLine());
+    assertTrue(j.get("model_flops_per_step").asLong() > 0, r.lastLine());
+    Result unknown = lact("bench", "train-step", "--backend", "tpu");
+    assertEquals(2, unknown.status());
+    assertTrue(unknown.err().strip().startsWith("error: unknown train-step backend 'tpu'")
+        && unknown.err().contains("nd4j"), unknown.err());
   }
 
   @Test

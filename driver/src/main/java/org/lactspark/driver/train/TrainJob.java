@@ -162,7 +162,7 @@ public final class TrainJob {
     String key = modelJson.hashCode() + "/" + config.runDir();
     SyncStep sync = new SyncStep(sc, model, key, config.microBatch());
     double peak = (config.peakGflops() > 0 ? config.peakGflops()
-        : org.lactspark.model.cli.TrainStepBench.gemmPeakGflops()) * 1e9 * workers;
+        : org.lactspark.model.cli.GemmPeak.gflops()) * 1e9 * workers;
     double flopsPerToken = 6.0 * params.length;
     int first = from == null ? 0 : from.step();
     int bad = from == null ? 0 : from.badInARow();

@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.lactspark.conf.ModelConfig;
 import org.lactspark.kernel.cli.CliExtension;
+import org.lactspark.kernel.cli.ModelChoice;
 import org.lactspark.model.graph.LactModels;
 import org.lactspark.model.graph.ModelFiles;
 import org.lactspark.model.official.OfficialCheckpoint;

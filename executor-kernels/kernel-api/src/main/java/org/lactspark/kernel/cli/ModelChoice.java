@@ -1,4 +1,4 @@
-package org.lactspark.model.cli;
+package org.lactspark.kernel.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
