@@ -17,6 +17,7 @@
 #include "model.h"
 #include "model_kernels.cuh"
 #include "op_device.h"
+#include "profile.h"
 
 namespace lact {
 namespace {
@@ -123,6 +124,7 @@ class LactLayerDev {
     LayerSave<T> sv;
     long long R = r.count();
     const T* qkv = p.p[QKV];
+    prof("qkv");
     sv.q = Buf<T>(R * d_);
     sv.k = Buf<T>(R * d_);
     sv.v = Buf<T>(R * d_);
@@ -145,12 +147,16 @@ class LactLayerDev {
     rope(sv.k.get(), sv.kr.get(), r, 1);
     sv.merged = Buf<T>(R * d_);
     sv.lse = Buf<T>(R * s_.attnHeads);
-    attnForward(sv.qr.get(), sv.kr.get(), sv.v.get(), r, sv.merged.get(), sv.lse.get());
+    {
+      prof("attention");
+      attnForward(sv.qr.get(), sv.kr.get(), sv.v.get(), r, sv.merged.get(), sv.lse.get());
+    }
     if (s_.tttEnabled) {
       sv.attnOut = Buf<T>(R * d_);  // the backward's row sums need the attention's own output
       copy(sv.attnOut.get(), sv.merged.get(), R * d_);
       tttForward(p, x, r, sv);
     }
+    prof("o_proj");
     linear(e_, sv.merged.get(), p.p[O_PROJ], out, R, d_, d_);
     return sv;
   }
@@ -159,10 +165,14 @@ class LactLayerDev {
   void backward(const LayerRef<T>& p, LayerSave<T>& sv, const T* x, const Rows<T>& r, const T* dOut, T* dx) {
     long long R = r.count();
     Buf<T> dM(R * d_);
+    prof("o_proj");
     linearBack(e_, sv.merged.get(), p.p[O_PROJ], dOut, (T*) nullptr, p.g[O_PROJ], R, d_, d_);
     bmm<T>(e_.mm, false, false, (int) R, d_, d_, 1, dOut, d_, 0, p.p[O_PROJ], d_, 0, 0, dM.get(), d_, 0, 1);
     Buf<T> dq = zeros<T>(R * d_), dk = zeros<T>(R * d_), dv = zeros<T>(R * d_);
-    attnBackward(sv, r, dM.get(), dq.get(), dk.get(), dv.get());
+    {
+      prof("attention");
+      attnBackward(sv, r, dM.get(), dq.get(), dk.get(), dv.get());
+    }
     rope(dq.get(), dq.get(), r, -1);
     rope(dk.get(), dk.get(), r, -1);
     if (s_.tttEnabled) tttBackward(p, sv, x, r, dM.get(), dx, dq.get(), dk.get(), dv.get());
@@ -178,6 +188,7 @@ class LactLayerDev {
       dkIn = dkp.get();
     }
     long long dd = (long long) d_ * d_;
+    prof("qkv");
     linearBack(e_, x, p.p[QKV], dqIn, dx, p.g[QKV], R, d_, d_);
     linearBack(e_, x, p.p[QKV] + dd, dkIn, dx, p.g[QKV] + dd, R, d_, d_);
     linearBack(e_, x, p.p[QKV] + 2 * dd, dv.get(), dx, p.g[QKV] + 2 * dd, R, d_, d_);
@@ -315,6 +326,7 @@ class LactLayerDev {
   void tttForward(const LayerRef<T>& p, const T* x, const Rows<T>& r, LayerSave<T>& sv) {
     long long R = r.count(), Rd = R * d_;
     int Hf = s_.lactHeads, dh = s_.fastHidden, B = r.B, L = r.L, n = B * Hf;
+    prof("ttt.features");
     for (Buf<T>* b : {&sv.qs, &sv.ks, &sv.qa, &sv.ka, &sv.va}) *b = Buf<T>(Rd);
     ML(mk::tttPrep<T>, Rd, sv.q.get(), sv.k.get(), sv.v.get(), p.p[QK_SCALE], p.p[QK_OFFSET], sv.qs.get(), sv.ks.get(),
         sv.qa.get(), sv.ka.get(), sv.va.get(), R, d_, s_.qkvSilu, s_.qkvSilu && !s_.noVSilu);
@@ -361,9 +373,13 @@ class LactLayerDev {
     ML(mk::tile<T>, perHead * B, w2.get(), in.w.get() + 2 * n * ws, perHead, B);
     Dims dims{n, df_, dh, L};
     Spec spec{0, s_.prenorm ? 1 : 0, s_.chunk, s_.muon, s_.momentum, false, s_.ns};
-    sv.op = deviceOp<T>(e_.precision, e_.update, dims, spec, std::move(in));
     Buf<T> yi(Rd);
-    sv.op->run(yi.get());
+    {
+      prof("ttt.op");
+      sv.op = deviceOp<T>(e_.precision, e_.update, dims, spec, std::move(in));
+      sv.op->run(yi.get());
+    }
+    prof("ttt.out");
     sv.y = Buf<T>(Rd);
     ML(mk::fromInstances<T>, Rd, yi.get(), sv.y.get(), B, L, Hf, df_);
     sv.tttInv = Buf<T>(R * Hf);
@@ -403,6 +419,7 @@ class LactLayerDev {
     int Hf = s_.lactHeads, dh = s_.fastHidden, B = r.B, L = r.L, n = B * Hf;
     const T* dYHat = dM;
     Buf<T> dGated;
+    prof("ttt.out");
     if (s_.tttScale) {
       Buf<T> dG(R * Hf);
       dGated = Buf<T>(Rd);
@@ -415,8 +432,13 @@ class LactLayerDev {
     normBack(sv.y.get(), sv.tttInv.get(), p.p[TTT_NORM], dYHat, dY.get(), p.g[TTT_NORM], R * Hf, df_, false);
     Buf<T> dYi(Rd);
     ML(mk::toInstances<T>, Rd, dY.get(), dYi.get(), B, L, Hf, df_);
-    DeviceGrads<T> og = sv.op->backwardOnDevice(dYi.get());
-    sv.op.reset();
+    DeviceGrads<T> og;
+    {
+      prof("ttt.op");
+      og = sv.op->backwardOnDevice(dYi.get());
+      sv.op.reset();
+    }
+    prof("ttt.features");
     long long ws = (long long) dh * df_;
     initialWeightBack(p, og.w.get(), B, W0, W0_LEFT, W0_RIGHT);
     ML(mk::sumOverBatch<T>, (long long) Hf * ws, og.w.get() + n * ws, p.g[W1], (long long) Hf * ws, B, true);
@@ -562,6 +584,18 @@ class ModelImpl final : public NativeModel {
   std::vector<double> optimizerStep(double lr, double beta1, double beta2, double eps, double weightDecay, double clipNorm,
       double gradScale) override {
     std::lock_guard<std::mutex> g(lock());
+    std::vector<double> r;
+    {
+      Profile::get().phase("step");
+      prof("optimizer");
+      r = adamw(lr, beta1, beta2, eps, weightDecay, clipNorm, gradScale);
+    }
+    Profile::get().report("optimizer");
+    return r;
+  }
+
+  std::vector<double> adamw(double lr, double beta1, double beta2, double eps, double weightDecay, double clipNorm,
+      double gradScale) {
     if (!(lr >= 0) || !std::isfinite(lr)) throw ArgError("lr = " + std::to_string(lr) + ": must be >= 0 and finite");
     long long n = l_.total;
     if (!m_.size()) {
@@ -614,6 +648,7 @@ class ModelImpl final : public NativeModel {
     int d = s_.d;
     Batch<T> batch = makeBatch(B, L, docs);
     Buf<int> idsD = uploadInts(ids, R), tg = uploadInts(targets, R);
+    Profile::get().phase("fwd");
     std::vector<Buf<T>> X;
     X.reserve(s_.layers + 1);
     X.emplace_back(R * d);
@@ -624,20 +659,24 @@ class ModelImpl final : public NativeModel {
     }
     if (!grads) X.erase(X.begin(), X.end() - 1);
     Buf<T> dX;
+    Profile::get().phase(grads ? "fwd+bwd" : "fwd");
     LossSum loss = head(X.back().get(), R, tg.get(), targets, grads, logits, &dX);
     if (grads) {
       for (int i = s_.layers - 1; i >= 0; i--) {
         Buf<T> next = zeros<T>(R * d);
         {
           Buf<T> out(R * d);
+          Profile::get().phase("recompute");
           BlockSave<T> sv = blockForward(i, X[i].get(), batch, out.get());
           X[i + 1] = Buf<T>();
+          Profile::get().phase("bwd");
           blockBackward(i, sv, X[i].get(), batch, dX.get(), next.get());
         }
         dX = std::move(next);
       }
       embeddingBackward(ids, R, dX.get());
     }
+    Profile::get().report(grads ? "forward+backward" : "forward");
     LACT_CK(cudaStreamSynchronize(rt().stream));
     return loss;
   }
@@ -766,6 +805,7 @@ class ModelImpl final : public NativeModel {
     long long R = b.rows.count(), Rd = R * s_.d;
     int d = s_.d, w = s_.mlp;
     BlockSave<T> sv;
+    prof("norm");
     sv.n1 = Buf<T>(Rd);
     sv.inv1 = Buf<T>(R);
     MROWS(mk::rmsForward<T>, R, x, p.p[ATTN_NORM], sv.n1.get(), sv.inv1.get(), d, s_.normEps);
@@ -785,6 +825,7 @@ class ModelImpl final : public NativeModel {
     } else {
       sv.layer = layer_.forward(p, sv.n1.get(), b.rows, sv.a.get());
     }
+    prof("norm");
     sv.h = Buf<T>(Rd);
     copy(sv.h.get(), x, Rd);
     ML(mk::addInto<T>, Rd, sv.h.get(), sv.a.get(), Rd);
@@ -792,6 +833,7 @@ class ModelImpl final : public NativeModel {
     sv.n2 = Buf<T>(Rd);
     sv.inv2 = Buf<T>(R);
     MROWS(mk::rmsForward<T>, R, sv.h.get(), p.p[MLP_NORM], sv.n2.get(), sv.inv2.get(), d, s_.normEps);
+    prof("mlp");
     sv.g = Buf<T>(R * w);
     sv.u = Buf<T>(R * w);
     sv.hm = Buf<T>(R * w);
@@ -811,6 +853,7 @@ class ModelImpl final : public NativeModel {
     Buf<T> dh(Rd);
     copy(dh.get(), dy, Rd);
     {
+      prof("mlp");
       Buf<T> dhm(R * w);
       bmm<T>(e_.mm, false, false, (int) R, w, d, 1, dy, d, 0, p.p[DOWN], w, 0, 0, dhm.get(), w, 0, 1);
       bmm<T>(e_.mm, true, false, d, w, (int) R, 1, dy, d, 0, sv.hm.get(), w, 0, 1, p.g[DOWN], w, 0, 1);
@@ -825,6 +868,7 @@ class ModelImpl final : public NativeModel {
     }
     Buf<T> dn1 = zeros<T>(Rd);
     if (b.packed) {
+      prof("pack");
       if (b.pack.rows > 0) {
         long long Rp = b.packedRows.count();
         Buf<T> dyp(Rp * d), dxp = zeros<T>(Rp * d);
@@ -835,6 +879,7 @@ class ModelImpl final : public NativeModel {
     } else {
       layer_.backward(p, sv.layer, sv.n1.get(), b.rows, dh.get(), dn1.get());
     }
+    prof("norm");
     copy(dx, dh.get(), Rd);
     LactLayerDev<T>::normBack(x, sv.inv1.get(), p.p[ATTN_NORM], dn1.get(), dx, p.g[ATTN_NORM], R, d, true);
   }
@@ -843,6 +888,7 @@ class ModelImpl final : public NativeModel {
   // head's weight gradient and dX, the gradient at the last block's output.
   LossSum head(const T* x, long long R, const int* tg, const int* targetsHost, bool grads, double* logitsOut, Buf<T>* dX) {
     int d = s_.d, V = s_.vocab;
+    prof("head");
     Buf<T> hf(R * d), inv(R);
     MROWS(mk::rmsForward<T>, R, x, P_.get() + l_.finalNorm, hf.get(), inv.get(), d, s_.normEps);
     const T* W = P_.get() + (s_.tied ? l_.embed : l_.lmHead);
@@ -891,6 +937,7 @@ class ModelImpl final : public NativeModel {
     }
     start.push_back((int) pos.size());
     if (uniq.empty()) return;
+    prof("embedding");
     Buf<int> u = uploadInts(uniq.data(), uniq.size()), st = uploadInts(start.data(), start.size()),
              ps = uploadInts(pos.data(), pos.size());
     mk::embedBackward<T><<<(unsigned) uniq.size(), mk::TPB, 0, rt().stream>>>(dX, u.get(), st.get(), ps.get(), G_.get() + l_.embed, s_.d);
