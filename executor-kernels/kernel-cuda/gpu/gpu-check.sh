@@ -89,9 +89,9 @@ junit() {
     | tr -s ' ' | sed 's/^/    /' | paste -sd' ' | tee -a "$summary"
 }
 
-# The whole model's conformance: kind (model, layer), fixtures folder, dtype.
+# The whole model's conformance: kind (model, layer), fixtures folder, dtype[, name suffix].
 model() {
-  local kind="$1" dir="$2" dtype="$3" name="model-$1-$(basename "$2")-$3"
+  local kind="$1" dir="$2" dtype="$3" name="model-$1-$(basename "$2")-$3${4:-}"
   [ -d "$dir" ] || { say "$(printf '%-40s %s' "$name" "SKIPPED: no $dir")"; return 0; }
   step "$name" "${LACT_CONFORMANCE_TIMEOUT:-180}" bin/lact conformance "--$kind-fixtures" "$dir" --backend cuda --dtype "$dtype" \
     && tail -n 1 "$out/$name.log" | sed 's/^/    /' | tee -a "$summary"
@@ -153,6 +153,9 @@ for s in "${steps[@]}"; do
       conformance bfloat16 fp32
       ;;
     model)
+      # the step recomputes each block's forward; by default it keeps the TTT ops from the first
+      # forward when memory allows (LACT_CUDA_KEEP_OPS): check the path that runs them again too
+      LACT_CUDA_KEEP_OPS=0 model model "$bundle/model-cases" float64 -rerun-ops
       for dtype in float64 float32; do
         model model "$bundle/model-cases" "$dtype"
         model model fixtures/lact-model "$dtype"

@@ -56,15 +56,42 @@ Buf<T> zeros(long long n) {
   return b;
 }
 
+// A product operand: its values and, when products run in BF16, a bf16 copy made once for all the
+// products that read it (instead of one rounded scratch copy per product).
+template <class T>
+struct Operand {
+  const T* p = nullptr;
+  Buf<bf16> h;
+  Opd<T> opd() const { return Opd<T>(p, h.size() ? h.get() : nullptr); }
+};
+
+template <class T>
+Operand<T> operand(const Env& e, const T* x, long long n) {
+  Operand<T> o;
+  o.p = x;
+  if constexpr (std::is_same<T, float>::value) {
+    if (e.mm == PMode::BF16 && n > 0) {
+      o.h = Buf<bf16>(n);
+      roundInto(x, o.h.get(), n);
+    }
+  }
+  return o;
+}
+
 // y [R, out] = x [R, in] W^T (+ beta y), W [out, in]
 template <class T>
-void linear(const Env& e, const T* x, const T* W, T* y, long long R, int in, int out, double beta = 0) {
+void linear(const Env& e, Opd<T> x, const T* W, T* y, long long R, int in, int out, double beta = 0) {
   bmm<T>(e.mm, false, true, (int) R, out, in, 1, x, in, 0, W, in, 0, beta, y, out, 0, 1);
 }
 
-// dx [R, in] += dy W (when dx), dW [out, in] += dy^T x
+// dx [R, in] += dy W (when dx), dW [out, in] += dy^T x; dy is rounded once for both products
 template <class T>
-void linearBack(const Env& e, const T* x, const T* W, const T* dy, T* dx, T* dW, long long R, int in, int out) {
+void linearBack(const Env& e, Opd<T> x, const T* W, Opd<T> dy, T* dx, T* dW, long long R, int in, int out) {
+  Operand<T> d;
+  if (dx && !dy.h) {
+    d = operand(e, dy.p, R * out);
+    dy = d.opd();
+  }
   if (dx) bmm<T>(e.mm, false, false, (int) R, in, out, 1, dy, out, 0, W, in, 0, 1, dx, in, 0, 1);
   bmm<T>(e.mm, true, false, out, in, (int) R, 1, dy, out, 0, x, in, 0, 1, dW, in, 0, 1);
 }
@@ -102,7 +129,16 @@ template <class T>
 struct LayerSave {
   Buf<T> q, k, v, qPre, kPre, qInv, kInv, qr, kr, lse, merged, attnOut;
   Buf<T> qs, ks, qa, ka, va, qLen, kLen, qUnit, kUnit, lrPre, mom, y, tttInv, tttN, gPre;
+  Operand<T> xs, ms;  // the layer input and the merged output as product operands
   std::unique_ptr<DeviceOp<T>> op;
+};
+
+// A LaCT layer's op kept from a step's first forward for its backward, so the recomputing
+// forward does not run the op again: its saved state (with its inputs) and its output.
+template <class T>
+struct KeptOp {
+  std::unique_ptr<DeviceOp<T>> op;
+  Buf<T> y;
 };
 
 template <class T>
@@ -112,15 +148,14 @@ class LactLayerDev {
     d_ = s.d;
     hd_ = s.d / s.attnHeads;
     df_ = s.d / s.lactHeads;
-    std::vector<double> inv(hd_ / 2);
-    for (int i = 0; i < hd_ / 2; i++) inv[i] = 1.0 / std::pow(s.ropeTheta, (2.0 * i) / hd_);
-    invFreq_ = Buf<double>(inv.size());
-    LACT_CK(cudaMemcpyAsync(invFreq_.get(), inv.data(), inv.size() * sizeof(double), cudaMemcpyHostToDevice, rt().stream));
-    LACT_CK(cudaStreamSynchronize(rt().stream));
+    invFreq_.resize(hd_ / 2);
+    for (int i = 0; i < hd_ / 2; i++) invFreq_[i] = 1.0 / std::pow(s.ropeTheta, (2.0 * i) / hd_);
   }
 
   // out [R, d] = layer(x [R, d]); the save keeps pointers' worth of state (x itself stays the caller's).
-  LayerSave<T> forward(const LayerRef<T>& p, const T* x, const Rows<T>& r, T* out) {
+  // keep: null, or where this step keeps the layer's op (filled by the first forward, taken by
+  // the recomputing one).
+  LayerSave<T> forward(const LayerRef<T>& p, const T* x, const Rows<T>& r, T* out, KeptOp<T>* keep = nullptr) {
     LayerSave<T> sv;
     long long R = r.count();
     const T* qkv = p.p[QKV];
@@ -128,9 +163,10 @@ class LactLayerDev {
     sv.q = Buf<T>(R * d_);
     sv.k = Buf<T>(R * d_);
     sv.v = Buf<T>(R * d_);
-    linear(e_, x, qkv, sv.q.get(), R, d_, d_);
-    linear(e_, x, qkv + (long long) d_ * d_, sv.k.get(), R, d_, d_);
-    linear(e_, x, qkv + 2LL * d_ * d_, sv.v.get(), R, d_, d_);
+    sv.xs = operand(e_, x, R * d_);
+    linear(e_, sv.xs.opd(), qkv, sv.q.get(), R, d_, d_);
+    linear(e_, sv.xs.opd(), qkv + (long long) d_ * d_, sv.k.get(), R, d_, d_);
+    linear(e_, sv.xs.opd(), qkv + 2LL * d_ * d_, sv.v.get(), R, d_, d_);
     if (s_.qkNorm) {
       sv.qPre = std::move(sv.q);
       sv.kPre = std::move(sv.k);
@@ -154,10 +190,11 @@ class LactLayerDev {
     if (s_.tttEnabled) {
       sv.attnOut = Buf<T>(R * d_);  // the backward's row sums need the attention's own output
       copy(sv.attnOut.get(), sv.merged.get(), R * d_);
-      tttForward(p, x, r, sv);
+      tttForward(p, r, sv, keep);
     }
     prof("o_proj");
-    linear(e_, sv.merged.get(), p.p[O_PROJ], out, R, d_, d_);
+    sv.ms = operand(e_, sv.merged.get(), R * d_);
+    linear(e_, sv.ms.opd(), p.p[O_PROJ], out, R, d_, d_);
     return sv;
   }
 
@@ -166,8 +203,9 @@ class LactLayerDev {
     long long R = r.count();
     Buf<T> dM(R * d_);
     prof("o_proj");
-    linearBack(e_, sv.merged.get(), p.p[O_PROJ], dOut, (T*) nullptr, p.g[O_PROJ], R, d_, d_);
-    bmm<T>(e_.mm, false, false, (int) R, d_, d_, 1, dOut, d_, 0, p.p[O_PROJ], d_, 0, 0, dM.get(), d_, 0, 1);
+    Operand<T> dos = operand(e_, dOut, R * d_);
+    linearBack(e_, sv.ms.opd(), p.p[O_PROJ], dos.opd(), (T*) nullptr, p.g[O_PROJ], R, d_, d_);
+    bmm<T>(e_.mm, false, false, (int) R, d_, d_, 1, dos.opd(), d_, 0, p.p[O_PROJ], d_, 0, 0, dM.get(), d_, 0, 1);
     Buf<T> dq = zeros<T>(R * d_), dk = zeros<T>(R * d_), dv = zeros<T>(R * d_);
     {
       prof("attention");
@@ -189,9 +227,9 @@ class LactLayerDev {
     }
     long long dd = (long long) d_ * d_;
     prof("qkv");
-    linearBack(e_, x, p.p[QKV], dqIn, dx, p.g[QKV], R, d_, d_);
-    linearBack(e_, x, p.p[QKV] + dd, dkIn, dx, p.g[QKV] + dd, R, d_, d_);
-    linearBack(e_, x, p.p[QKV] + 2 * dd, dv.get(), dx, p.g[QKV] + 2 * dd, R, d_, d_);
+    linearBack(e_, sv.xs.opd(), p.p[QKV], Opd<T>(dqIn), dx, p.g[QKV], R, d_, d_);
+    linearBack(e_, sv.xs.opd(), p.p[QKV] + dd, Opd<T>(dkIn), dx, p.g[QKV] + dd, R, d_, d_);
+    linearBack(e_, sv.xs.opd(), p.p[QKV] + 2 * dd, Opd<T>(dv.get()), dx, p.g[QKV] + 2 * dd, R, d_, d_);
   }
 
   // RMSNorm backward: dx (+)= ..., gamma's gradient added into dGamma
@@ -203,7 +241,30 @@ class LactLayerDev {
 
  private:
   void rope(const T* x, T* y, const Rows<T>& r, int dir) {
-    ML(mk::rope<T>, r.count() * s_.attnHeads * (hd_ / 2), x, y, r.count(), r.L, s_.attnHeads, hd_, invFreq_.get(), dir);
+    ropeTables(r.L);
+    ML(mk::rope<T>, r.count() * s_.attnHeads * (hd_ / 2), x, y, r.count(), r.L, s_.attnHeads, hd_, cos_.get(), sin_.get(), dir);
+  }
+
+  // cos and sin of position * invFreq_i for positions [0, L) (grown on demand, kept across steps)
+  void ropeTables(int L) {
+    if (L <= ropeLen_) return;
+    int half = hd_ / 2;
+    std::vector<double> c((size_t) L * half), s((size_t) L * half);
+    for (int t = 0; t < L; t++)
+      for (int j = 0; j < half; j++) {
+        double a = (double) t * invFreq_[j];
+        c[(size_t) t * half + j] = std::cos(a);
+        s[(size_t) t * half + j] = std::sin(a);
+      }
+    Buf<double> cd(c.size()), sd(s.size());
+    LACT_CK(cudaMemcpyAsync(cd.get(), c.data(), c.size() * sizeof(double), cudaMemcpyHostToDevice, rt().stream));
+    LACT_CK(cudaMemcpyAsync(sd.get(), s.data(), s.size() * sizeof(double), cudaMemcpyHostToDevice, rt().stream));
+    cos_ = Buf<T>(c.size());
+    sin_ = Buf<T>(s.size());
+    ML((k::convert<double, T>), (long long) c.size(), cd.get(), cos_.get(), (long long) c.size());
+    ML((k::convert<double, T>), (long long) s.size(), sd.get(), sin_.get(), (long long) s.size());
+    LACT_CK(cudaStreamSynchronize(rt().stream));
+    ropeLen_ = L;
   }
 
   int queryBlock(const Rows<T>& r) const { return std::min(r.L, 256); }
@@ -323,9 +384,10 @@ class LactLayerDev {
     return w;
   }
 
-  void tttForward(const LayerRef<T>& p, const T* x, const Rows<T>& r, LayerSave<T>& sv) {
+  void tttForward(const LayerRef<T>& p, const Rows<T>& r, LayerSave<T>& sv, KeptOp<T>* keep) {
     long long R = r.count(), Rd = R * d_;
-    int Hf = s_.lactHeads, dh = s_.fastHidden, B = r.B, L = r.L, n = B * Hf;
+    int Hf = s_.lactHeads, B = r.B, L = r.L;
+    bool adopt = keep && keep->op;
     prof("ttt.features");
     for (Buf<T>* b : {&sv.qs, &sv.ks, &sv.qa, &sv.ka, &sv.va}) *b = Buf<T>(Rd);
     ML(mk::tttPrep<T>, Rd, sv.q.get(), sv.k.get(), sv.v.get(), p.p[QK_SCALE], p.p[QK_OFFSET], sv.qs.get(), sv.ks.get(),
@@ -336,6 +398,45 @@ class LactLayerDev {
     sv.kUnit = Buf<T>(Rd);
     MROWS(mk::unitRows<T>, R * Hf, sv.qa.get(), sv.qLen.get(), sv.qUnit.get(), df_, EPS);
     MROWS(mk::unitRows<T>, R * Hf, sv.ka.get(), sv.kLen.get(), sv.kUnit.get(), df_, EPS);
+    sv.lrPre = Buf<T>(R * 3 * Hf);
+    linear(e_, sv.xs.opd(), p.p[LR_W], sv.lrPre.get(), R, d_, 3 * Hf);
+    ML(mk::addBias<T>, R * 3 * Hf, sv.lrPre.get(), p.p[LR_B], s_.lrShift, R, 3 * Hf);
+    if (s_.momentum) {
+      sv.mom = Buf<T>(R * Hf);
+      linear(e_, sv.xs.opd(), p.p[MOM_W], sv.mom.get(), R, d_, Hf);
+      ML(mk::addBias<T>, R * Hf, sv.mom.get(), p.p[MOM_B], 0.0, R, Hf);
+    }
+    if (adopt) {
+      // the op already ran on these inputs in this step's first forward: take its state and output
+      if (s_.momentum) ML(mk::sigmoidInPlace<T>, R * Hf, sv.mom.get(), R * Hf);
+      sv.op = std::move(keep->op);
+      sv.y = std::move(keep->y);
+    } else {
+      runOp(p, r, sv, keep != nullptr);
+    }
+    prof("ttt.out");
+    sv.tttInv = Buf<T>(R * Hf);
+    sv.tttN = Buf<T>(Rd);
+    MROWS(mk::rmsForward<T>, R * Hf, sv.y.get(), p.p[TTT_NORM], sv.tttN.get(), sv.tttInv.get(), df_, EPS);
+    if (s_.tttScale) {
+      sv.gPre = Buf<T>(R * Hf);
+      linear(e_, sv.xs.opd(), p.p[TS_W], sv.gPre.get(), R, d_, Hf);
+      ML(mk::addBias<T>, R * Hf, sv.gPre.get(), p.p[TS_B], 0.0, R, Hf);
+    }
+    Buf<T> yhat(Rd);
+    ML(mk::gateApply<T>, Rd, sv.tttN.get(), sv.gPre.get(), yhat.get(), R, Hf, df_);
+    ML(mk::addInto<T>, Rd, sv.merged.get(), yhat.get(), Rd);
+    if (keep && !adopt) {
+      keep->op = std::move(sv.op);
+      keep->y = std::move(sv.y);
+    }
+  }
+
+  // The op's inputs in its instance layout, the op (its state kept for the backward; without
+  // Newton-Schulz's iterates when `kept`, to bound the memory of ops kept across the step) and sv.y.
+  void runOp(const LayerRef<T>& p, const Rows<T>& r, LayerSave<T>& sv, bool kept) {
+    long long R = r.count(), Rd = R * d_;
+    int Hf = s_.lactHeads, dh = s_.fastHidden, B = r.B, L = r.L, n = B * Hf;
     Buf<T> qt(Rd), kt(Rd);
     if (s_.nope) {
       copy(qt.get(), sv.qUnit.get(), Rd);
@@ -351,17 +452,13 @@ class LactLayerDev {
     ML(mk::toInstances<T>, Rd, qt.get(), in.q.get(), B, L, Hf, df_);
     ML(mk::toInstances<T>, Rd, kt.get(), in.k.get(), B, L, Hf, df_);
     ML(mk::toInstances<T>, Rd, sv.va.get(), in.v.get(), B, L, Hf, df_);
+    qt = Buf<T>();
+    kt = Buf<T>();
     long long nl = (long long) n * L;
-    sv.lrPre = Buf<T>(R * 3 * Hf);
-    linear(e_, x, p.p[LR_W], sv.lrPre.get(), R, d_, 3 * Hf);
-    ML(mk::addBias<T>, R * 3 * Hf, sv.lrPre.get(), p.p[LR_B], s_.lrShift, R, 3 * Hf);
     in.eta = Buf<T>(3 * nl);
     if (r.valid) in.mask = Buf<T>(nl);
     ML(mk::etaPrep<T>, nl, sv.lrPre.get(), r.valid, in.eta.get(), in.mask.get(), B, L, Hf);
     if (s_.momentum) {
-      sv.mom = Buf<T>(R * Hf);
-      linear(e_, x, p.p[MOM_W], sv.mom.get(), R, d_, Hf);
-      ML(mk::addBias<T>, R * Hf, sv.mom.get(), p.p[MOM_B], 0.0, R, Hf);
       in.mom = Buf<T>(nl);
       ML(mk::momPrep<T>, R * Hf, sv.mom.get(), in.mom.get(), B, L, Hf);
     }
@@ -374,26 +471,14 @@ class LactLayerDev {
     Dims dims{n, df_, dh, L};
     Spec spec{0, s_.prenorm ? 1 : 0, s_.chunk, s_.muon, s_.momentum, false, s_.ns};
     Buf<T> yi(Rd);
-    {
-      prof("ttt.op");
-      sv.op = deviceOp<T>(e_.precision, e_.update, dims, spec, std::move(in));
-      sv.op->run(yi.get());
-    }
+    prof("ttt.op");
+    sv.op = deviceOp<T>(e_.precision, e_.update | (kept ? UPD_RECOMPUTE_NS : 0), dims, spec, std::move(in));
+    sv.op->run(yi.get());
     prof("ttt.out");
     sv.y = Buf<T>(Rd);
     ML(mk::fromInstances<T>, Rd, yi.get(), sv.y.get(), B, L, Hf, df_);
-    sv.tttInv = Buf<T>(R * Hf);
-    sv.tttN = Buf<T>(Rd);
-    MROWS(mk::rmsForward<T>, R * Hf, sv.y.get(), p.p[TTT_NORM], sv.tttN.get(), sv.tttInv.get(), df_, EPS);
-    if (s_.tttScale) {
-      sv.gPre = Buf<T>(R * Hf);
-      linear(e_, x, p.p[TS_W], sv.gPre.get(), R, d_, Hf);
-      ML(mk::addBias<T>, R * Hf, sv.gPre.get(), p.p[TS_B], 0.0, R, Hf);
-    }
-    Buf<T> yhat(Rd);
-    ML(mk::gateApply<T>, Rd, sv.tttN.get(), sv.gPre.get(), yhat.get(), R, Hf, df_);
-    ML(mk::addInto<T>, Rd, sv.merged.get(), yhat.get(), Rd);
   }
+
 
   // dW0 or dW2 per head, summed over the batch, into the parameter's gradient (or its factors')
   void initialWeightBack(const LayerRef<T>& p, const T* gGroupPart, int B, LayerTensor full, LayerTensor left, LayerTensor right) {
@@ -423,8 +508,8 @@ class LactLayerDev {
     if (s_.tttScale) {
       Buf<T> dG(R * Hf);
       dGated = Buf<T>(Rd);
-      ML(mk::gateBackward<T>, R * Hf, dM, sv.tttN.get(), sv.gPre.get(), dG.get(), dGated.get(), R * Hf, df_);
-      linearBack(e_, x, p.p[TS_W], dG.get(), dx, p.g[TS_W], R, d_, Hf);
+      MROWS(mk::gateBackward<T>, R * Hf, dM, sv.tttN.get(), sv.gPre.get(), dG.get(), dGated.get(), df_);
+      linearBack(e_, sv.xs.opd(), p.p[TS_W], Opd<T>(dG.get()), dx, p.g[TS_W], R, d_, Hf);
       colSum(dG.get(), R, Hf, p.g[TS_B]);
       dYHat = dGated.get();
     }
@@ -445,12 +530,12 @@ class LactLayerDev {
     initialWeightBack(p, og.w.get() + 2 * n * ws, B, W2, W2_LEFT, W2_RIGHT);
     Buf<T> dLr(R * 3 * Hf);
     ML(mk::etaBackward<T>, R * 3 * Hf, og.eta.get(), sv.lrPre.get(), dLr.get(), B, L, Hf);
-    linearBack(e_, x, p.p[LR_W], dLr.get(), dx, p.g[LR_W], R, d_, 3 * Hf);
+    linearBack(e_, sv.xs.opd(), p.p[LR_W], Opd<T>(dLr.get()), dx, p.g[LR_W], R, d_, 3 * Hf);
     colSum(dLr.get(), R, 3 * Hf, p.g[LR_B]);
     if (s_.momentum) {
       Buf<T> dm(R * Hf);
       ML(mk::momBackward<T>, R * Hf, og.mom.get(), sv.mom.get(), dm.get(), B, L, Hf);
-      linearBack(e_, x, p.p[MOM_W], dm.get(), dx, p.g[MOM_W], R, d_, Hf);
+      linearBack(e_, sv.xs.opd(), p.p[MOM_W], Opd<T>(dm.get()), dx, p.g[MOM_W], R, d_, Hf);
       colSum(dm.get(), R, Hf, p.g[MOM_B]);
     }
     Buf<T> dqt(Rd), dkt(Rd), dva(Rd);
@@ -484,7 +569,9 @@ class LactLayerDev {
   Env e_;
   const ModelSpec& s_;
   int d_, hd_, df_;
-  Buf<double> invFreq_;
+  std::vector<double> invFreq_;
+  Buf<T> cos_, sin_;
+  int ropeLen_ = 0;
 };
 
 // Document packing (document restart): each document of the batch cut out into its own row.
@@ -531,6 +618,7 @@ struct Batch {
 template <class T>
 struct BlockSave {
   Buf<T> n1, inv1, a, h, n2, inv2, g, u, hm;
+  Operand<T> n2s, hms;  // the MLP's product operands
   LayerSave<T> layer;
   Buf<T> xp;  // the packed layer input (document restart)
 };
@@ -653,9 +741,10 @@ class ModelImpl final : public NativeModel {
     X.reserve(s_.layers + 1);
     X.emplace_back(R * d);
     ML(mk::gatherRows<T>, R * d, P_.get() + l_.embed, idsD.get(), X[0].get(), R, d);
+    std::vector<KeptOp<T>> kept(grads && keepOps(batch) ? s_.layers : 0);
     for (int i = 0; i < s_.layers; i++) {
       X.emplace_back(R * d);
-      BlockSave<T> sv = blockForward(i, X[i].get(), batch, X[i + 1].get());
+      BlockSave<T> sv = blockForward(i, X[i].get(), batch, X[i + 1].get(), kept.empty() ? nullptr : &kept[i]);
     }
     if (!grads) X.erase(X.begin(), X.end() - 1);
     Buf<T> dX;
@@ -667,7 +756,7 @@ class ModelImpl final : public NativeModel {
         {
           Buf<T> out(R * d);
           Profile::get().phase("recompute");
-          BlockSave<T> sv = blockForward(i, X[i].get(), batch, out.get());
+          BlockSave<T> sv = blockForward(i, X[i].get(), batch, out.get(), kept.empty() ? nullptr : &kept[i]);
           X[i + 1] = Buf<T>();
           Profile::get().phase("bwd");
           blockBackward(i, sv, X[i].get(), batch, dX.get(), next.get());
@@ -741,6 +830,24 @@ class ModelImpl final : public NativeModel {
     return b;
   }
 
+  // Whether this step keeps every layer's op from the first forward for the backward (the
+  // recomputing forward then skips the op): when the kept ops (their inputs, output and fast-weight
+  // states, without Newton-Schulz's iterates) fit in the device's free memory with room to spare
+  // for one block's activations. LACT_CUDA_KEEP_OPS=0 or 1 overrides.
+  bool keepOps(const Batch<T>& b) const {
+    if (!s_.tttEnabled || s_.layers == 0) return false;
+    const char* env = std::getenv("LACT_CUDA_KEEP_OPS");
+    if (env && std::string(env) == "0") return false;
+    if (env && std::string(env) == "1") return true;
+    const Rows<T>& r = b.packed ? b.packedRows : b.rows;
+    long long rows = r.count(), n = (long long) r.B * s_.lactHeads, ws = (long long) s_.fastHidden * (s_.d / s_.lactHeads);
+    long long updates = std::max(0, (r.L + s_.chunk - 1) / s_.chunk - 1);
+    double perLayer = sizeof(T) * (5.0 * rows * s_.d + 5.0 * n * r.L + (updates + 1) * 3.0 * 3 * n * ws) + updates * 3.0 * n * ws * 2;
+    // what one block's forward and backward hold besides (about 40 activations of [rows, d] and the MLP's)
+    double block = sizeof(T) * (40.0 * rows * s_.d + 6.0 * rows * s_.mlp);
+    return s_.layers * perLayer + block + 4e9 < (double) availableBytes();
+  }
+
   void checkBatch(int B, int L, const int* ids, const int* docs, const int* targets) const {
     if (B < 1 || L < 1) throw ArgError("batch = " + std::to_string(B) + ", length = " + std::to_string(L) + ": both must be >= 1");
     for (long long i = 0; i < (long long) B * L; i++) {
@@ -800,7 +907,7 @@ class ModelImpl final : public NativeModel {
     return r;
   }
 
-  BlockSave<T> blockForward(int i, const T* x, const Batch<T>& b, T* out) {
+  BlockSave<T> blockForward(int i, const T* x, const Batch<T>& b, T* out, KeptOp<T>* keep = nullptr) {
     LayerRef<T> p = ref(i);
     long long R = b.rows.count(), Rd = R * s_.d;
     int d = s_.d, w = s_.mlp;
@@ -816,14 +923,14 @@ class ModelImpl final : public NativeModel {
         sv.xp = Buf<T>(Rp * d);
         ML(mk::gatherMapped<T>, Rp * d, sv.n1.get(), b.pack.map.get(), sv.xp.get(), Rp, d);
         Buf<T> yp(Rp * d);
-        sv.layer = layer_.forward(p, sv.xp.get(), b.packedRows, yp.get());
+        sv.layer = layer_.forward(p, sv.xp.get(), b.packedRows, yp.get(), keep);
         sv.a.zero();
         ML(mk::scatterMapped<T>, Rp * d, yp.get(), b.pack.map.get(), sv.a.get(), Rp, d);
       } else {
         sv.a.zero();
       }
     } else {
-      sv.layer = layer_.forward(p, sv.n1.get(), b.rows, sv.a.get());
+      sv.layer = layer_.forward(p, sv.n1.get(), b.rows, sv.a.get(), keep);
     }
     prof("norm");
     sv.h = Buf<T>(Rd);
@@ -837,11 +944,13 @@ class ModelImpl final : public NativeModel {
     sv.g = Buf<T>(R * w);
     sv.u = Buf<T>(R * w);
     sv.hm = Buf<T>(R * w);
-    linear(e_, sv.n2.get(), p.p[GATE], sv.g.get(), R, d, w);
-    linear(e_, sv.n2.get(), p.p[UP], sv.u.get(), R, d, w);
+    sv.n2s = operand(e_, sv.n2.get(), Rd);
+    linear(e_, sv.n2s.opd(), p.p[GATE], sv.g.get(), R, d, w);
+    linear(e_, sv.n2s.opd(), p.p[UP], sv.u.get(), R, d, w);
     ML(mk::swiglu<T>, R * w, sv.g.get(), sv.u.get(), sv.hm.get(), R * w);
     copy(out, sv.h.get(), Rd);
-    linear(e_, sv.hm.get(), p.p[DOWN], out, R, w, d, 1.0);
+    sv.hms = operand(e_, sv.hm.get(), R * w);
+    linear(e_, sv.hms.opd(), p.p[DOWN], out, R, w, d, 1.0);
     return sv;
   }
 
@@ -855,13 +964,15 @@ class ModelImpl final : public NativeModel {
     {
       prof("mlp");
       Buf<T> dhm(R * w);
-      bmm<T>(e_.mm, false, false, (int) R, w, d, 1, dy, d, 0, p.p[DOWN], w, 0, 0, dhm.get(), w, 0, 1);
-      bmm<T>(e_.mm, true, false, d, w, (int) R, 1, dy, d, 0, sv.hm.get(), w, 0, 1, p.g[DOWN], w, 0, 1);
+      Operand<T> dys = operand(e_, dy, Rd);
+      bmm<T>(e_.mm, false, false, (int) R, w, d, 1, dys.opd(), d, 0, p.p[DOWN], w, 0, 0, dhm.get(), w, 0, 1);
+      bmm<T>(e_.mm, true, false, d, w, (int) R, 1, dys.opd(), d, 0, sv.hms.opd(), w, 0, 1, p.g[DOWN], w, 0, 1);
+      sv.hms = Operand<T>();
       sv.hm = Buf<T>();
       ML(mk::swigluBackward<T>, R * w, sv.g.get(), sv.u.get(), dhm.get(), R * w);
       Buf<T> dn2 = zeros<T>(Rd);
-      linearBack(e_, sv.n2.get(), p.p[GATE], sv.g.get(), dn2.get(), p.g[GATE], R, d, w);
-      linearBack(e_, sv.n2.get(), p.p[UP], sv.u.get(), dn2.get(), p.g[UP], R, d, w);
+      linearBack(e_, sv.n2s.opd(), p.p[GATE], Opd<T>(sv.g.get()), dn2.get(), p.g[GATE], R, d, w);
+      linearBack(e_, sv.n2s.opd(), p.p[UP], Opd<T>(sv.u.get()), dn2.get(), p.g[UP], R, d, w);
       sv.g = Buf<T>();
       sv.u = Buf<T>();
       LactLayerDev<T>::normBack(sv.h.get(), sv.inv2.get(), p.p[MLP_NORM], dn2.get(), dh.get(), p.g[MLP_NORM], R, d, true);
@@ -900,12 +1011,14 @@ class ModelImpl final : public NativeModel {
     for (long long r0 = 0; r0 < R; r0 += rc) {
       long long m = std::min(rc, R - r0);
       Buf<T> logits(m * V);
-      linear(e_, hf.get() + r0 * d, W, logits.get(), m, d, V);
+      Operand<T> hs = operand(e_, hf.get() + r0 * d, m * d);
+      linear(e_, hs.opd(), W, logits.get(), m, d, V);
       if (logitsOut) down(logits.get(), logitsOut + r0 * V, m * V);
       MROWS(mk::crossEntropy<T>, m, logits.get(), tg + r0, rowLoss.get() + r0, V, grads);
       if (grads) {
-        bmm<T>(e_.mm, false, false, (int) m, d, V, 1, logits.get(), V, 0, W, d, 0, 0, dhf.get() + r0 * d, d, 0, 1);
-        bmm<T>(e_.mm, true, false, V, d, (int) m, 1, logits.get(), V, 0, hf.get() + r0 * d, d, 0, 1, gW, d, 0, 1);
+        Operand<T> dl = operand(e_, logits.get(), m * V);
+        bmm<T>(e_.mm, false, false, (int) m, d, V, 1, dl.opd(), V, 0, W, d, 0, 0, dhf.get() + r0 * d, d, 0, 1);
+        bmm<T>(e_.mm, true, false, V, d, (int) m, 1, dl.opd(), V, 0, hs.opd(), d, 0, 1, gW, d, 0, 1);
       }
     }
     Buf<double> total(1);

@@ -121,15 +121,16 @@ __global__ void swigluBackward(T* g, T* u, const T* dh, long long n) {
 }
 
 // RoPE on [rows, heads, hd] (non-interleaved halves) at position rows % L: x cos + rotate_half(x) sin,
-// or the inverse rotation (dir -1) for the backward. In place allowed.
+// or the inverse rotation (dir -1) for the backward; cos and sin are tables [L, hd / 2] (float64
+// angles rounded to T once). In place allowed.
 template <class T>
-__global__ void rope(const T* x, T* y, long long rows, int L, int heads, int hd, const double* invFreq, int dir) {
+__global__ void rope(const T* x, T* y, long long rows, int L, int heads, int hd, const T* cosT, const T* sinT, int dir) {
   int half = hd / 2;
   LACT_GS(i, rows * heads * half) {
     long long r = i / ((long long) heads * half);
     int rem = (int) (i % ((long long) heads * half)), h = rem / half, j = rem % half;
-    double ang = (double) (r % L) * invFreq[j];
-    T c = (T) cos(ang), s = (T) (dir * sin(ang));
+    long long at = (r % L) * half + j;
+    T c = cosT[at], s = dir > 0 ? sinT[at] : -sinT[at];
     long long base = (r * heads + h) * hd;
     T a = x[base + j], b = x[base + j + half];
     y[base + j] = a * c - b * s;
@@ -224,6 +225,12 @@ __global__ void etaPrep(const T* lrPre, const T* valid, T* eta, T* mask, int B, 
   }
 }
 
+// a <- sigmoid(a)
+template <class T>
+__global__ void sigmoidInPlace(T* a, long long n) {
+  LACT_GS(i, n) { a[i] = (T) sigmoid((double) a[i]); }
+}
+
 // mom[(b*H + h)*L + t] = sigmoid(mPre[b*L + t, h]) (in place in mPre as well: mPre <- m)
 template <class T>
 __global__ void momPrep(T* mPre, T* mom, int B, int L, int H) {
@@ -295,18 +302,18 @@ __global__ void gateApply(const T* n, const T* gPre, T* yhat, long long rows, in
   }
 }
 
-// Gate backward per (row, head): dGPre = sum_c dy n * silu'(gPre); dn = dy silu(gPre)
+// Gate backward, one block per (row, head): dGPre = sum_c dy n * silu'(gPre); dn = dy silu(gPre)
 template <class T>
-__global__ void gateBackward(const T* dy, const T* n, const T* gPre, T* dGPre, T* dn, long long rowsHeads, int w) {
-  LACT_GS(rh, rowsHeads) {
-    double g = (double) gPre[rh], s = 0, a = silu<T>(g);
-    for (int c = 0; c < w; c++) {
-      long long i = rh * w + c;
-      s += (double) dy[i] * (double) n[i];
-      dn[i] = (T) ((double) dy[i] * a);
-    }
-    dGPre[rh] = (T) (s * siluPrime(g));
+__global__ void gateBackward(const T* dy, const T* n, const T* gPre, T* dGPre, T* dn, int w) {
+  long long rh = blockIdx.x;
+  double g = (double) gPre[rh], a = silu<T>(g), s = 0;
+  for (int c = threadIdx.x; c < w; c += blockDim.x) {
+    long long i = rh * w + c;
+    s += (double) dy[i] * (double) n[i];
+    dn[i] = (T) ((double) dy[i] * a);
   }
+  s = k::blockSum(s);
+  if (threadIdx.x == 0) dGPre[rh] = (T) (s * siluPrime(g));
 }
 
 // dx = dy * silu'(pre) in place on dy

@@ -172,6 +172,17 @@ long long allocatedBytes() { return g_allocated.load(); }
 long long peakAllocatedBytes() { return g_peak.load(); }
 void resetPeak() { g_peak = g_allocated.load(); }
 
+long long availableBytes() {
+  size_t freeB = 0, total = 0;
+  LACT_CK(cudaMemGetInfo(&freeB, &total));
+  cudaMemPool_t pool;
+  LACT_CK(cudaDeviceGetDefaultMemPool(&pool, rt().device));
+  unsigned long long reserved = 0, used = 0;
+  LACT_CK(cudaMemPoolGetAttribute(pool, cudaMemPoolAttrReservedMemCurrent, &reserved));
+  LACT_CK(cudaMemPoolGetAttribute(pool, cudaMemPoolAttrUsedMemCurrent, &used));
+  return static_cast<long long>(freeB) + static_cast<long long>(reserved - used);
+}
+
 long long deviceUsedBytes() {
   size_t freeB = 0, total = 0;
   LACT_CK(cudaMemGetInfo(&freeB, &total));

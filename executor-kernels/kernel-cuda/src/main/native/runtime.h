@@ -56,6 +56,8 @@ long long allocatedBytes();
 long long peakAllocatedBytes();
 void resetPeak();
 long long deviceUsedBytes();
+// What new allocations can still get: the device's free memory plus what the pool holds unused.
+long long availableBytes();
 
 // An owned device array of T; freed when it goes out of scope (also while an exception unwinds).
 template <class T>
