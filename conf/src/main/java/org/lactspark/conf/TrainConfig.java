@@ -23,6 +23,18 @@ public record TrainConfig(Map<String, Object> values, Map<String, String> source
       if (!values.containsKey(k.name())) {
         throw new ConfigException(k.name(), "(absent)", "record", "missing");
       }
+      // the loader checks the same rules; a configuration built otherwise must not skip them
+      Object v = values.get(k.name());
+      String source = sources.getOrDefault(k.name(), "record");
+      boolean valid;
+      try {
+        valid = v != null && k.valid().test(v);
+      } catch (ClassCastException e) {
+        throw new ConfigException(k.name(), v, source, "must be " + k.type().describe());
+      }
+      if (!valid) {
+        throw new ConfigException(k.name(), v, source, k.rule());
+      }
     }
     // the fields are not assigned yet inside the compact constructor: read the parameters
     int warmup = (Integer) values.get("warmupSteps");
@@ -78,6 +90,11 @@ public record TrainConfig(Map<String, Object> values, Map<String, String> source
   /** Sequences per forward/backward. */
   public int microBatch() {
     return i("microBatch");
+  }
+
+  /** What computes the training steps on executors: {@code auto}, {@code nd4j} or {@code cuda}. */
+  public String engine() {
+    return s("engine");
   }
 
   /** Steps between parameter averages (1: synchronous gradients). */

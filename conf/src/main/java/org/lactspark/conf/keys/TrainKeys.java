@@ -21,6 +21,11 @@ public final class TrainKeys {
       ConfigKey.intAtLeast("workers", 0, 0, "Spark tasks per step; 0 = Spark's default parallelism"),
       ConfigKey.intAtLeast("microBatch", 1, 1,
           "sequences per forward/backward on a worker; a worker accumulates gradients over its share"),
+      ConfigKey.choice("engine", "auto", List.of("auto", "nd4j", "cuda"),
+          "what computes the training steps on executors: auto = the native CUDA model on a task Spark assigned a "
+              + "GPU, if it can run there (else nd4j, with one warning per executor JVM naming the reason); nd4j = the "
+              + "DL4J graph (ND4J's CPU backend, or its CUDA one with -Pcuda); cuda = the native CUDA model, failing "
+              + "the task with the reason where it cannot run"),
       ConfigKey.intAtLeast("averageEvery", 1, 1,
           "1 = sum the gradients every step (synchronous); K > 1 = each worker takes K local steps, then the "
               + "parameters and optimiser moments are averaged"),

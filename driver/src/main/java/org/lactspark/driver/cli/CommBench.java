@@ -70,7 +70,8 @@ public final class CommBench implements Callable<Integer> {
     try (JavaSparkContext sc = LocalSpark.start("lact bench comm", master)) {
       sc.setLogLevel("WARN");
       ModelConfig model = Presets.load("tiny");
-      SyncStep sync = new SyncStep(sc, model, "bench", 1);
+      // the echo work computes nothing, so no engine is ever chosen
+      SyncStep sync = new SyncStep(sc, model, "bench", 1, "auto");
       List<Sequences> shares = new ArrayList<>();
       for (int w = 0; w < workers; w++) {
         shares.add(new Sequences(1, new int[][] {{0}}, new int[][] {{0}}));

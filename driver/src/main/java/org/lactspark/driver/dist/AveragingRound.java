@@ -32,16 +32,18 @@ public final class AveragingRound {
   private final int microBatch;
   private final AdamWConfig adam;
   private final double clipNorm;
+  private final String engine;
 
-  /** A round runner for {@code model}; see {@link SyncStep} for the key and micro-batches. */
+  /** A round runner for {@code model}; see {@link SyncStep} for the key, micro-batches and engine. */
   public AveragingRound(JavaSparkContext sc, ModelConfig model, String modelKey, int microBatch, AdamWConfig adam,
-      double clipNorm) {
+      double clipNorm, String engine) {
     this.sc = sc;
     this.model = model;
     this.modelKey = modelKey;
     this.microBatch = microBatch;
     this.adam = adam;
     this.clipNorm = clipNorm;
+    this.engine = engine;
   }
 
   /**
@@ -97,7 +99,7 @@ public final class AveragingRound {
     sc.setJobDescription(description);
     try {
       ChunkedSum.Result<Outcome> r = ChunkedSum.reduce(sc.parallelize(shares, shares.size())
-          .mapPartitionsWithIndex(new Local(model, modelKey, microBatch, adam, clipNorm, p, s, steps, lrs), true),
+          .mapPartitionsWithIndex(new Local(model, modelKey, microBatch, engine, adam, clipNorm, p, s, steps, lrs), true),
           shares.size(), 3, params.length);
       Outcome sum = null;
       for (Outcome o : r.stats()) {
@@ -117,6 +119,7 @@ public final class AveragingRound {
     private final ModelConfig model;
     private final String key;
     private final int microBatch;
+    private final String engine;
     private final AdamWConfig adam;
     private final double clipNorm;
     private final Broadcast<float[][]> params;
@@ -124,11 +127,12 @@ public final class AveragingRound {
     private final long optimizerSteps;
     private final double[] lrs;
 
-    Local(ModelConfig model, String key, int microBatch, AdamWConfig adam, double clipNorm, Broadcast<float[][]> params,
-        Broadcast<float[][][]> moments, long optimizerSteps, double[] lrs) {
+    Local(ModelConfig model, String key, int microBatch, String engine, AdamWConfig adam, double clipNorm,
+        Broadcast<float[][]> params, Broadcast<float[][][]> moments, long optimizerSteps, double[] lrs) {
       this.model = model;
       this.key = key;
       this.microBatch = microBatch;
+      this.engine = engine;
       this.adam = adam;
       this.clipNorm = clipNorm;
       this.params = params;
@@ -142,7 +146,7 @@ public final class AveragingRound {
       List<Tuple2<Integer, Tuple2<Integer, Object>>> out = new ArrayList<>();
       while (in.hasNext()) {
         List<Sequences> steps = in.next();
-        Outcome o = Workers.with(key, model, w -> localSteps(w, steps));
+        Outcome o = Workers.with(key, model, engine, w -> localSteps(w, steps));
         Outcome stats = new Outcome(null, null, null, o.lossSum(), o.scored(), o.normSum(), 1, o.computeNanos());
         out.addAll(ChunkedSum.records(part, stats, o.params().length, o.params(), o.m(), o.v()));
       }

@@ -1,38 +1,76 @@
 package org.lactspark.driver.dist;
 
+import java.util.Arrays;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.lactspark.conf.ModelConfig;
 import org.lactspark.kernel.NonFiniteException;
+import org.lactspark.kernel.model.LossTargets;
+import org.lactspark.kernel.model.ModelEngine;
+import org.lactspark.kernel.model.TokenBatch;
+import org.lactspark.kernel.params.LactModelLayout;
+import org.lactspark.model.engine.GraphInputs;
 import org.lactspark.model.graph.LactModels;
 import org.lactspark.model.nn.ShiftedCrossEntropy;
-import org.nd4j.linalg.api.buffer.DataType;
+import org.lactspark.model.stream.StreamingModel;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * One model on an executor, kept across steps (building the graph costs more than a step of a
- * small model): it takes the step's parameters, and returns the gradient of the summed token loss
- * over its sequences, accumulated micro-batch by micro-batch. Sums, not means, so that workers'
- * results add up to the global batch's whatever the split. Not thread-safe; {@link Workers} lends
- * one to one task at a time.
+ * One model on an executor, kept across steps (building a model costs more than a step of a small
+ * one). Training steps ({@link #gradients}, {@link #loss}) run on a {@link ModelEngine} chosen by
+ * the train key {@code engine} for the task's device ({@link EngineChoice}); they return the
+ * gradient and loss summed over token positions, micro-batch by micro-batch, so that workers'
+ * results add up to the global batch's whatever the split. Evaluation ({@link #score}, {@link
+ * #scoreStreamed}) needs each position's loss and prediction, which engines do not give, and runs
+ * on the DL4J graph. Each is built on first use only: a worker that trains on a GPU holds no CPU
+ * graph, and one that evaluates opens no engine. Not thread-safe; {@link Workers} lends one to one
+ * task at a time.
  */
 public final class ModelWorker {
-  private final ModelConfig config;
-  private final ComputationGraph graph;
-  private long version = Long.MIN_VALUE;
-  /** The streaming view of the graph's parameters (built on first use; its state restarts per sequence). */
-  private org.lactspark.model.stream.StreamingModel stream;
+  private static final Logger LOG = LoggerFactory.getLogger(ModelWorker.class);
 
-  /** A worker of {@code config}; the initial parameters are replaced by the first {@link #setParams}. */
+  private final ModelConfig config;
+  private final String engineName;
+  private final int device;
+  private final long size;
+  /** The installed parameter version. */
+  private long version = Long.MIN_VALUE;
+  /**
+   * The caller's chunks of {@link #version} until the engine or the graph has copied them (after
+   * that, the other copies from it), so that a worker never holds a vector of its own beside them.
+   */
+  private float[][] pending;
+  private ModelEngine engine;
+  private long engineVersion = Long.MIN_VALUE;
+  private ComputationGraph graph;
+  private long graphVersion = Long.MIN_VALUE;
+  /** The streaming view of the graph's parameters (built on first use; its state restarts per sequence). */
+  private StreamingModel stream;
+
+  /** A worker of {@code config} on the CPU, its engine chosen by {@code auto}. */
   public ModelWorker(ModelConfig config) {
+    this(config, "auto", -1);
+  }
+
+  /**
+   * A worker of {@code config} whose training steps run on {@code engine} ({@code auto}, {@code
+   * nd4j}, {@code cuda}) on GPU {@code device} (-1: none); the parameters are the first {@link
+   * #setParams}'.
+   */
+  public ModelWorker(ModelConfig config, String engine, int device) {
     this.config = config;
-    this.graph = LactModels.build(config, LactModels.Options.defaults());
+    this.engineName = engine;
+    this.device = device;
+    this.size = LactModelLayout.of(config).size();
   }
 
   /** The flat parameter vector's length. */
   public long size() {
-    return graph.numParams();
+    return size;
   }
 
   /** The model's own initial parameters (seeded by the options), as a flat vector. */
@@ -47,7 +85,11 @@ public final class ModelWorker {
 
   /**
    * Installs parameter vector {@code version}, given as consecutive chunks, unless it is the one
-   * installed; chunk by chunk, so a vector of any size is never copied whole.
+   * installed; chunk by chunk, so a vector of any size is never copied whole. The chunks are read
+   * when a step first needs them, not here: leave them unchanged until the next step has run (a
+   * broadcast value is never changed; a vector the caller updates gets a new version).
+   *
+   * @throws IllegalArgumentException if the chunks do not hold {@link #size()} values
    */
   public void setParams(long version, float[][] chunks) {
     if (version == this.version) {
@@ -57,19 +99,74 @@ public final class ModelWorker {
     for (float[] c : chunks) {
       total += c.length;
     }
-    if (total != graph.numParams()) {
-      throw new IllegalArgumentException("parameters: " + total + " values, the model has " + graph.numParams());
-    }
-    INDArray flat = graph.params();
-    long at = 0;
-    for (float[] c : chunks) {
-      org.nd4j.linalg.indexing.INDArrayIndex range = org.nd4j.linalg.indexing.NDArrayIndex.interval(at, at + c.length);
-      INDArray part = flat.rank() == 1 ? flat.get(range)
-          : flat.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0), range);
-      part.assign(Nd4j.create(c, part.shape(), 'c'));
-      at += c.length;
+    if (total != size) {
+      throw new IllegalArgumentException("parameters: " + total + " values, the model has " + size);
     }
     this.version = version;
+    this.pending = chunks;
+  }
+
+  /** The engine's name ({@code nd4j}, {@code cuda}), choosing and opening it if it is not yet. */
+  public String backend() {
+    return engine().backend();
+  }
+
+  /** Whether the engine is open (tests: a worker that only evaluates opens none). */
+  boolean hasEngine() {
+    return engine != null;
+  }
+
+  /** Whether the DL4J graph is built (tests: a worker that only trains builds none). */
+  boolean hasGraph() {
+    return graph != null;
+  }
+
+  /** The engine, opened on first use, holding the installed parameters. */
+  private ModelEngine engine() {
+    if (engine == null) {
+      engine = EngineChoice.choose(engineName, config, device).open(config, device);
+      LOG.info("model engine '{}' on {} (train key engine = {})", engine.backend(), engine.device(), engineName);
+    }
+    if (engineVersion != version) {
+      engine.setParams(current());
+      engineVersion = version;
+      pending = null;
+    }
+    return engine;
+  }
+
+  /** The DL4J graph, built on first use, holding the installed parameters. */
+  private ComputationGraph graph() {
+    if (graph == null) {
+      graph = LactModels.build(config, LactModels.Options.defaults());
+    }
+    if (graphVersion != version) {
+      INDArray flat = graph.params();
+      long at = 0;
+      for (float[] c : current()) {
+        INDArrayIndex range = NDArrayIndex.interval(at, at + c.length);
+        INDArray part = flat.rank() == 1 ? flat.get(range) : flat.get(NDArrayIndex.point(0), range);
+        part.assign(Nd4j.create(c, part.shape(), 'c'));
+        at += c.length;
+      }
+      graphVersion = version;
+      pending = null;
+    }
+    return graph;
+  }
+
+  /** The installed parameters: the caller's chunks, or a copy from whichever model holds them. */
+  private float[][] current() {
+    if (pending != null) {
+      return pending;
+    }
+    if (engine != null && engineVersion == version) {
+      return new float[][] {engine.params()};
+    }
+    if (graph != null && graphVersion == version) {
+      return new float[][] {graph.params().dup('c').data().asFloat()};
+    }
+    throw new IllegalStateException("no parameters installed: call setParams before a step");
   }
 
   /**
@@ -78,73 +175,47 @@ public final class ModelWorker {
    * infinity ({@link NonFiniteException}): the driver then skips the step.
    */
   public Gradients gradients(Sequences seqs, int microBatch) {
+    long t0 = System.nanoTime();
+    ModelEngine e = engine();
+    ModelEngine.LossSum loss = new ModelEngine.LossSum(0, 0);
     try {
-      return accumulate(seqs, microBatch);
-    } catch (NonFiniteException e) {
-      graph.clearLayerMaskArrays();
+      for (int from = 0; from < seqs.count(); from += microBatch) {
+        loss = loss.plus(e.accumulate(seqs.batch(from, Math.min(seqs.count(), from + microBatch))));
+      }
+    } catch (NonFiniteException x) {
+      e.takeGradientSum(); // undefined after the failure: dropped, so the next step starts from zero
       return new Gradients(null, Double.NaN, 0, seqs.count(), 0);
     }
-  }
-
-  private Gradients accumulate(Sequences seqs, int microBatch) {
-    long t0 = System.nanoTime();
-    double[] sum = new double[(int) graph.numParams()];
-    double loss = 0;
-    long scored = 0;
-    for (int from = 0; from < seqs.count(); from += microBatch) {
-      int to = Math.min(seqs.count(), from + microBatch);
-      INDArray[] in = arrays(seqs, from, to);
-      graph.setInputs(in[0]);
-      graph.setLabels(in[0]);
-      graph.setLayerMaskArrays(new INDArray[] {in[1]}, null);
-      graph.computeGradientAndScore();
-      long n = scored(in[0], in[1]);
-      float[] g = graph.gradient().gradient().dup('c').data().asFloat();
-      for (int i = 0; i < sum.length; i++) {
-        sum[i] += (double) g[i] * n;
-      }
-      loss += graph.score() * n;
-      scored += n;
-      graph.clearLayerMaskArrays();
-    }
-    float[] out = new float[sum.length];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = (float) sum[i];
-    }
-    return new Gradients(out, loss, scored, seqs.count(), System.nanoTime() - t0);
+    return new Gradients(e.takeGradientSum(), loss.sum(), loss.scored(), seqs.count(), System.nanoTime() - t0);
   }
 
   /** The summed loss over {@code seqs} without gradients (validation). */
   public Gradients loss(Sequences seqs, int microBatch) {
     long t0 = System.nanoTime();
-    double loss = 0;
-    long scored = 0;
+    ModelEngine e = engine();
+    ModelEngine.LossSum loss = new ModelEngine.LossSum(0, 0);
     for (int from = 0; from < seqs.count(); from += microBatch) {
-      int to = Math.min(seqs.count(), from + microBatch);
-      INDArray[] in = arrays(seqs, from, to);
-      long n = scored(in[0], in[1]);
-      loss += graph.score(new MultiDataSet(new INDArray[] {in[0]}, new INDArray[] {in[0]}, new INDArray[] {in[1]},
-          null)) * n;
-      scored += n;
+      loss = loss.plus(e.loss(seqs.batch(from, Math.min(seqs.count(), from + microBatch))));
     }
-    return new Gradients(null, loss, scored, seqs.count(), System.nanoTime() - t0);
+    return new Gradients(null, loss.sum(), loss.scored(), seqs.count(), System.nanoTime() - t0);
   }
 
   /**
    * Each position's loss and greedy prediction over sequences {@code from..to-1} in one forward
    * pass (evaluation): rows are {@code [b * L]}, sequence-major; {@code targets} says which
-   * positions are scored and against which token (the head's own rule, -1 where not scored).
+   * positions are scored and against which token ({@link LossTargets}, -1 where not scored).
    */
   public record Scored(ShiftedCrossEntropy.TokenScores scores, int[] targets, long nanos) {}
 
   /** Scores sequences {@code from..to-1} of {@code seqs}. */
   public Scored score(Sequences seqs, int from, int to) {
     long t0 = System.nanoTime();
-    INDArray[] in = arrays(seqs, from, to);
-    INDArray logits = graph.output(false, new INDArray[] {in[0]}, new INDArray[] {in[1]})[0];
-    int[] targets = ShiftedCrossEntropy.targets(in[0], in[1], config.documentRestart(), config.vocabSize());
+    ComputationGraph g = graph();
+    TokenBatch b = seqs.batch(from, to);
+    INDArray logits = g.output(false, new INDArray[] {GraphInputs.ids(b)}, new INDArray[] {GraphInputs.mask(b)})[0];
+    int[] targets = LossTargets.of(b, config.documentRestart(), config.vocabSize());
     ShiftedCrossEntropy.TokenScores s = ShiftedCrossEntropy.score(logits.reshape('c', -1, logits.size(2)), targets);
-    graph.clearLayerMaskArrays();
+    g.clearLayerMaskArrays();
     if (logits.closeable()) {
       logits.close(); // [b, L, V]: the largest array of the pass, freed now rather than by the GC
     }
@@ -161,8 +232,9 @@ public final class ModelWorker {
       throw new IllegalArgumentException("segment = " + segment + ": must be >= 1");
     }
     long t0 = System.nanoTime();
+    ComputationGraph g = graph();
     if (stream == null) {
-      stream = org.lactspark.model.stream.StreamingModel.of(graph, config);
+      stream = StreamingModel.of(g, config);
     }
     stream.reset();
     int n = tokens.length;
@@ -174,10 +246,9 @@ public final class ModelWorker {
     }
     for (int from = 0; from < n; from += segment) {
       int to = Math.min(n, from + segment);
-      INDArray logits = stream.feed(java.util.Arrays.copyOfRange(tokens, from, to));
+      INDArray logits = stream.feed(Arrays.copyOfRange(tokens, from, to));
       try {
-        ShiftedCrossEntropy.TokenScores s =
-            ShiftedCrossEntropy.score(logits, java.util.Arrays.copyOfRange(targets, from, to));
+        ShiftedCrossEntropy.TokenScores s = ShiftedCrossEntropy.score(logits, Arrays.copyOfRange(targets, from, to));
         System.arraycopy(s.loss(), 0, loss, from, to - from);
         System.arraycopy(s.argmax(), 0, argmax, from, to - from);
       } finally {
@@ -185,24 +256,5 @@ public final class ModelWorker {
       }
     }
     return new Scored(new ShiftedCrossEntropy.TokenScores(loss, argmax), targets, System.nanoTime() - t0);
-  }
-
-  private static INDArray[] arrays(Sequences seqs, int from, int to) {
-    double[][] im = seqs.idsAndMask(from, to);
-    long[] shape = {to - from, seqs.length()};
-    return new INDArray[] {Nd4j.create(im[0], shape, DataType.DOUBLE).castTo(DataType.FLOAT),
-        Nd4j.create(im[1], shape, DataType.DOUBLE).castTo(DataType.FLOAT)};
-  }
-
-  /** Tokens the loss scores in this micro-batch (the head's own rule). */
-  private long scored(INDArray ids, INDArray mask) {
-    int[] targets = ShiftedCrossEntropy.targets(ids, mask, config.documentRestart(), config.vocabSize());
-    long n = 0;
-    for (int t : targets) {
-      if (t >= 0) {
-        n++;
-      }
-    }
-    return n;
   }
 }

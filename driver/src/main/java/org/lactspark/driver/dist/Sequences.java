@@ -3,6 +3,7 @@ package org.lactspark.driver.dist;
 import java.io.Serializable;
 import java.util.List;
 import org.lactspark.data.dataset.PackedSequence;
+import org.lactspark.kernel.model.TokenBatch;
 
 /**
  * One worker's share of a step: sequences of at most {@code length} tokens with their document
@@ -36,17 +37,23 @@ public record Sequences(int length, int[][] tokens, int[][] starts) implements S
   }
 
   /**
-   * The model's input for sequences {@code from..to-1}: token ids {@code [b, L]} and the mask
-   * {@code [b, L]} of document numbers (1, 2, ... from each start; tokens before a sequence's first
-   * start continue a document from before and count as the first), 0 on padding.
+   * The model's input for sequences {@code from..to-1}: token ids {@code [b, L]} and the document
+   * number of each position (1, 2, ... from each start; tokens before a sequence's first start
+   * continue a document from before and count as the first), 0 on padding (id 0).
+   *
+   * @throws IllegalArgumentException naming a sequence longer than {@code length}
    */
-  public double[][] idsAndMask(int from, int to) {
+  public TokenBatch batch(int from, int to) {
     int b = to - from;
-    double[] ids = new double[b * length];
-    double[] mask = new double[b * length];
+    int[] ids = new int[b * length];
+    int[] docs = new int[b * length];
     for (int i = 0; i < b; i++) {
       int[] t = tokens[from + i];
       int[] st = starts[from + i];
+      if (t.length > length) {
+        throw new IllegalArgumentException("sequence " + (from + i) + ": " + t.length + " tokens, more than the length "
+            + length + " of its batch");
+      }
       int doc = 1;
       int next = 0;
       if (st.length > 0 && st[0] == 0) {
@@ -58,9 +65,9 @@ public record Sequences(int length, int[][] tokens, int[][] starts) implements S
           next++;
         }
         ids[i * length + p] = t[p];
-        mask[i * length + p] = doc;
+        docs[i * length + p] = doc;
       }
     }
-    return new double[][] {ids, mask};
+    return new TokenBatch(b, length, ids, docs);
   }
 }

@@ -21,16 +21,19 @@ public final class SyncStep {
   private final ModelConfig model;
   private final String modelKey;
   private final int microBatch;
+  private final String engine;
 
   /**
    * @param modelKey identifies the model on executors (the run and the model config)
    * @param microBatch sequences per forward/backward
+   * @param engine what computes the steps on executors (train key {@code engine})
    */
-  public SyncStep(JavaSparkContext sc, ModelConfig model, String modelKey, int microBatch) {
+  public SyncStep(JavaSparkContext sc, ModelConfig model, String modelKey, int microBatch, String engine) {
     this.sc = sc;
     this.model = model;
     this.modelKey = modelKey;
     this.microBatch = microBatch;
+    this.engine = engine;
   }
 
   /** What a pass cost, besides its result. */
@@ -63,7 +66,7 @@ public final class SyncStep {
 
   /** Computes gradients ({@code train}) or losses only on {@code shares} (one task each) at {@code params}. */
   public Result run(float[] params, List<Sequences> shares, boolean train, String description) {
-    return run(new ModelWork(model, modelKey, microBatch, train), params, shares, params.length, description);
+    return run(new ModelWork(model, modelKey, microBatch, engine, train), params, shares, params.length, description);
   }
 
   /**
@@ -100,10 +103,11 @@ public final class SyncStep {
   }
 
   /** The model's work: gradients or losses on an executor-resident model. */
-  private record ModelWork(ModelConfig model, String key, int microBatch, boolean train) implements Work {
+  private record ModelWork(ModelConfig model, String key, int microBatch, String engine, boolean train)
+      implements Work {
     @Override
     public Gradients apply(Sequences s, float[][] params, long version) {
-      return Workers.with(key, model, w -> {
+      return Workers.with(key, model, engine, w -> {
         w.setParams(version, params);
         return train ? w.gradients(s, microBatch) : w.loss(s, microBatch);
       });

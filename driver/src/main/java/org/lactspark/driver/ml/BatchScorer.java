@@ -9,8 +9,8 @@ import org.lactspark.driver.dist.Workers;
 
 /**
  * Scores a batch of sequences in one forward pass of an executor-resident model. Shorter
- * sequences are padded to the batch's longest and masked ({@link Sequences#idsAndMask}); the
- * head's own rule ({@link org.lactspark.model.nn.ShiftedCrossEntropy#targets}) never scores a
+ * sequences are padded to the batch's longest and masked ({@link Sequences#batch}); the loss's
+ * own rule ({@link org.lactspark.kernel.model.LossTargets}) never scores a
  * padded position nor the last real one, so a sequence's scores do not depend on its neighbours.
  */
 final class BatchScorer {

@@ -160,7 +160,7 @@ public final class TrainJob {
     }
     LrSchedule lr = new LrSchedule(config.lr(), config.warmupSteps(), config.steps(), config.minLrRatio());
     String key = modelJson.hashCode() + "/" + config.runDir();
-    SyncStep sync = new SyncStep(sc, model, key, config.microBatch());
+    SyncStep sync = new SyncStep(sc, model, key, config.microBatch(), config.engine());
     double peak = (config.peakGflops() > 0 ? config.peakGflops()
         : org.lactspark.model.cli.GemmPeak.gflops()) * 1e9 * workers;
     double flopsPerToken = 6.0 * params.length;
@@ -179,7 +179,7 @@ public final class TrainJob {
         MetricsLog log = MetricsLog.open(config.runDir(), first, conf)) {
       int averageEvery = config.averageEvery();
       AveragingRound rounds = new AveragingRound(sc, model, key, config.microBatch(), new AdamWConfig(config.beta1(),
-          config.beta2(), config.eps(), config.weightDecay()), config.clipNorm());
+          config.beta2(), config.eps(), config.weightDecay()), config.clipNorm(), config.engine());
       for (int step = first; step < config.steps(); ) {
         long s0 = System.nanoTime();
         int k = Math.min(averageEvery, config.steps() - step);

@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import java.util.function.BiConsumer;
 import java.util.stream.Collectors;
 import org.lactspark.conf.ModelConfig;
 import org.lactspark.kernel.spi.BackendUnavailableException;
@@ -41,6 +42,16 @@ public final class ModelEngines {
    * @throws BackendUnavailableException if the named one (or every one) cannot run here, with why
    */
   public static ModelEngineProvider select(String name, ModelConfig config, int device) {
+    return select(name, config, device, (p, why) -> LOG.warn("model engine '{}' skipped: {}", p.name(), why));
+  }
+
+  /**
+   * As {@link #select(String, ModelConfig, int)}, telling {@code skipped} of each provider that
+   * {@code auto} passes over and why, instead of logging it: a caller that chooses once per task
+   * decides itself how often (and at which level) to say so.
+   */
+  public static ModelEngineProvider select(String name, ModelConfig config, int device,
+      BiConsumer<ModelEngineProvider, String> skipped) {
     List<ModelEngineProvider> all = all();
     if (name == null || name.isBlank() || name.equals("auto")) {
       for (ModelEngineProvider p : all) {
@@ -48,7 +59,7 @@ public final class ModelEngines {
         if (why.isEmpty()) {
           return p;
         }
-        LOG.warn("model engine '{}' skipped: {}", p.name(), why.get());
+        skipped.accept(p, why.get());
       }
       throw new BackendUnavailableException("no model engine can run here; registered: " + names());
     }

@@ -27,14 +27,6 @@ final class LmHeadLayerImpl extends ModelLayerImpl<LmHeadLayer> implements IOutp
   private transient INDArray lossInput;
   private transient INDArray lossLabels;
   private transient TokenEmbeddingLayerImpl tiedEmbedding;
-  /**
-   * The loss the last backward pass used, with its input and labels: DL4J scores a training pass
-   * after its backward, when the graph has already cleared the layers' mask arrays, so a score
-   * computed then would count padded positions the gradient did not.
-   */
-  private transient double backwardLoss = Double.NaN;
-  private transient INDArray backwardInput;
-  private transient INDArray backwardLabels;
 
   LmHeadLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
     super(conf, dataType);
@@ -70,12 +62,15 @@ final class LmHeadLayerImpl extends ModelLayerImpl<LmHeadLayer> implements IOutp
         .reshape('c', input.size(0), input.size(1), layerConf().getVocabSize());
   }
 
-  /** The loss of the current input against the current labels, computed once per pair. */
-  private ShiftedCrossEntropy.Pass loss() {
+  /**
+   * The loss of the current input against the current labels, computed once per pair; {@code
+   * withProbs}: the backward's, which needs the probabilities that an earlier backward consumed.
+   */
+  private ShiftedCrossEntropy.Pass loss(boolean withProbs) {
     if (labels == null) {
       throw new IllegalStateException("LM head " + layerId() + ": no labels set");
     }
-    if (loss == null || lossInput != input || lossLabels != labels) {
+    if (loss == null || lossInput != input || lossLabels != labels || (withProbs && loss.probs() == null)) {
       if (labels.rank() != 2 || labels.size(0) != input.size(0) || labels.size(1) != input.size(1)) {
         throw new IllegalArgumentException("labels: expected shape [" + input.size(0) + ", " + input.size(1)
             + "] (token ids, unshifted), got " + java.util.Arrays.toString(labels.shape()));
@@ -92,11 +87,12 @@ final class LmHeadLayerImpl extends ModelLayerImpl<LmHeadLayer> implements IOutp
 
   @Override
   protected INDArray backward(INDArray epsilon) {
-    ShiftedCrossEntropy.Pass p = loss();
-    loss = null;
-    backwardLoss = p.loss();
-    backwardInput = input;
-    backwardLabels = labels;
+    ShiftedCrossEntropy.Pass p = loss(true);
+    // The backward consumes the probabilities in place, but the loss stays cached for the score:
+    // ComputationGraph.computeGradientAndScore asks for it after the backward, when the layers no
+    // longer hold the feature mask, and a recomputed loss would score the padding.
+    loss = new ShiftedCrossEntropy.Pass(p.loss(), p.perSequenceSum(), p.perSequenceCount(), p.scored(), null,
+        p.targets());
     INDArray dLogits = ShiftedCrossEntropy.backward(p);
     INDArray h = rows(input);
     if (!layerConf().isTiedToEmbedding()) {
@@ -127,9 +123,7 @@ final class LmHeadLayerImpl extends ModelLayerImpl<LmHeadLayer> implements IOutp
   @Override
   public double computeScore(double fullNetRegTerm, boolean training, LayerWorkspaceMgr workspaceMgr) {
     try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-      boolean afterBackward = training && maskArray == null && input == backwardInput && labels == backwardLabels
-          && !Double.isNaN(backwardLoss);
-      score = (afterBackward ? backwardLoss : loss().loss()) + fullNetRegTerm;
+      score = loss(false).loss() + fullNetRegTerm;
     }
     return score;
   }
@@ -137,7 +131,7 @@ final class LmHeadLayerImpl extends ModelLayerImpl<LmHeadLayer> implements IOutp
   @Override
   public INDArray computeScoreForExamples(double fullNetRegTerm, LayerWorkspaceMgr workspaceMgr) {
     try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-      ShiftedCrossEntropy.Pass p = loss();
+      ShiftedCrossEntropy.Pass p = loss(false);
       double[] per = new double[p.perSequenceSum().length];
       for (int i = 0; i < per.length; i++) {
         int n = p.perSequenceCount()[i];

@@ -1,5 +1,6 @@
 package org.lactspark.model.nn;
 
+import org.lactspark.kernel.model.LossTargets;
 import org.lactspark.kernel.nd4j.Tape;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -14,8 +15,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * token of the next document (each document alone never predicts its own first token).
  */
 public final class ShiftedCrossEntropy {
-  /** Labels with this value are not scored (PyTorch's default ignore index). */
-  public static final int IGNORE_INDEX = -100;
+  /** Labels with this value are not scored (PyTorch's default ignore index; {@link LossTargets#IGNORE_INDEX}). */
+  public static final int IGNORE_INDEX = LossTargets.IGNORE_INDEX;
 
   private ShiftedCrossEntropy() {}
 
@@ -28,39 +29,39 @@ public final class ShiftedCrossEntropy {
 
   /**
    * Which positions are scored and against which class ({@code -1}: not scored), row-major over
-   * {@code [B, L]}.
+   * {@code [B, L]}: {@link LossTargets#of}'s rule (the one every engine scores by), for the graph's
+   * arrays. The mask holds document numbers ({@link Segments}; null: no padding, one document per
+   * row).
    *
    * @throws IllegalArgumentException naming the position of a label outside {@code [0, vocab)}
-   *     that is not the ignore index
+   *     that is not the ignore index, or of a mask value that is not a whole number
    */
   public static int[] targets(INDArray labels, INDArray mask, boolean documentRestart, int vocab) {
     int b = (int) labels.size(0);
     int len = (int) labels.size(1);
     double[] lab = labels.dup('c').data().asDouble();
-    double[] seg = mask == null ? null : mask.dup('c').data().asDouble();
-    int[] t = new int[b * len];
-    for (int i = 0; i < b; i++) {
-      for (int j = 0; j < len; j++) {
-        int at = i * len + j;
-        t[at] = -1;
-        if (j == len - 1) {
-          continue;
+    int[] ids = new int[lab.length];
+    for (int at = 0; at < lab.length; at++) {
+      // the first column is never a target (nothing precedes it), so it is neither read nor checked
+      if (at % len != 0 && (lab[at] != Math.rint(lab[at]) || Math.abs(lab[at]) > Integer.MAX_VALUE)) {
+        throw new IllegalArgumentException("labels: value " + lab[at] + " at [" + at / len + ", " + at % len
+            + "] is neither " + IGNORE_INDEX + " nor a class in [0, " + vocab + ")");
+      }
+      ids[at] = (int) lab[at];
+    }
+    int[] documents = null;
+    if (mask != null) {
+      double[] seg = mask.dup('c').data().asDouble();
+      documents = new int[seg.length];
+      for (int at = 0; at < seg.length; at++) {
+        if (seg[at] != Math.rint(seg[at]) || Math.abs(seg[at]) > Integer.MAX_VALUE) {
+          throw new IllegalArgumentException("mask: value " + seg[at] + " at [" + at / len + ", " + at % len
+              + "] is not 0 (padding) or a document number");
         }
-        double y = lab[at + 1];
-        if (y == IGNORE_INDEX) {
-          continue;
-        }
-        if (y != Math.rint(y) || y < 0 || y >= vocab) {
-          throw new IllegalArgumentException("labels: value " + y + " at [" + i + ", " + (j + 1)
-              + "] is neither " + IGNORE_INDEX + " nor a class in [0, " + vocab + ")");
-        }
-        if (seg != null && (seg[at] <= 0 || seg[at + 1] <= 0 || (documentRestart && seg[at] != seg[at + 1]))) {
-          continue;
-        }
-        t[at] = (int) y;
+        documents[at] = (int) seg[at];
       }
     }
-    return t;
+    return LossTargets.of(b, len, ids, documents, documentRestart, vocab);
   }
 
   /** The loss of {@code logits [B*L, V]} against {@code targets} from {@link #targets}. */

@@ -93,4 +93,30 @@ class MaskAndRestartTest {
     assertTrue(positions(both, 7, 16).sub(logits(g, doc2, null)).norm2Number().doubleValue() > 1e-6,
         "the official behaviour (no restart) lets document 1 reach document 2");
   }
+
+  /** The score a training step reports (computeGradientAndScore's), with the feature mask set on the graph. */
+  private static double trainingScore(ComputationGraph g, INDArray ids, INDArray mask) {
+    g.setInputs(ids);
+    g.setLabels(ids);
+    g.setLayerMaskArrays(new INDArray[] {mask}, null);
+    g.computeGradientAndScore();
+    g.clearLayerMaskArrays();
+    return g.score();
+  }
+
+  @Test
+  void aTrainingStepReportsTheMaskedLoss() {
+    // DL4J asks the LM head for its score after the backward, when the layers no longer hold the
+    // mask: a loss recomputed then scored the padding and, with restart, across document starts
+    ModelConfig c = TinyModels.config("documentRestart=true");
+    ComputationGraph g = TinyModels.build(c, DataType.DOUBLE);
+    INDArray m = mask(1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0);
+    INDArray a = TinyModels.tokens(1, 16, c.vocabSize(), 4, DataType.DOUBLE);
+    INDArray b = a.dup();
+    for (int t = 11; t < 16; t++) {
+      b.putScalar(0, t, (a.getDouble(0, t) + 5) % c.vocabSize());
+    }
+    assertEquals(loss(g, a, m), trainingScore(g, a, m), 1e-12, "the training score is the evaluated loss");
+    assertEquals(trainingScore(g, a, m), trainingScore(g, b, m), 1e-12, "padding changed the training score");
+  }
 }
