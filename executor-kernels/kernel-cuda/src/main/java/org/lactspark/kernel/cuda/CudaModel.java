@@ -102,6 +102,24 @@ public final class CudaModel implements AutoCloseable {
     });
   }
 
+  /**
+   * Installs the layout's seeded initial parameters ({@link ParamLayout#initialValues}, the values
+   * every backend starts from), tensor by tensor, so models past 2^31 parameters need no single array.
+   */
+  public void initialise(long seed) {
+    ParamLayout layout = LactModelLayout.of(config);
+    handle.accept(h -> {
+      for (ParamSpec s : layout.specs()) {
+        double[] v = ParamLayout.initialValues(s, seed);
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+          f[i] = (float) v[i];
+        }
+        NativeLact.modelSetParams(h, layout.offset(s.name()), f);
+      }
+    });
+  }
+
   /** Installs float64 parameters (conformance). */
   public void setParams(double[] flat) {
     if (flat.length != size) {

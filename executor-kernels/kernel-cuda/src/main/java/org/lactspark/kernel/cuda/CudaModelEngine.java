@@ -6,7 +6,6 @@ import org.lactspark.kernel.NonFiniteException;
 import org.lactspark.kernel.model.LossTargets;
 import org.lactspark.kernel.model.ModelEngine;
 import org.lactspark.kernel.model.TokenBatch;
-import org.lactspark.kernel.params.LactModelLayout;
 
 /**
  * The {@code cuda} model engine: a {@link CudaModel} whose parameters and gradient sum stay on the
@@ -21,9 +20,7 @@ public final class CudaModelEngine implements ModelEngine {
   public CudaModelEngine(ModelConfig config, DType dtype) {
     this.model = CudaModel.open(config, dtype);
     this.device = "GPU " + NativeLibrary.get().device() + ": " + NativeLibrary.get().deviceLine() + " (" + dtype + ")";
-    float[] init = new float[Math.toIntExact(model.size())];
-    LactModelLayout.of(config).initialise(init, 0L);
-    model.setParams(new float[][] {init});
+    model.initialise(0L);
   }
 
   @Override

@@ -12,7 +12,6 @@ import org.lactspark.kernel.model.ModelEngine.LossSum;
 import org.lactspark.kernel.model.ModelFlops;
 import org.lactspark.kernel.model.TokenBatch;
 import org.lactspark.kernel.optim.AdamWConfig;
-import org.lactspark.kernel.params.LactModelLayout;
 
 /**
  * {@code bench train-step --backend cuda}: the whole step on the GPU (forward, backward, gradient
@@ -49,9 +48,7 @@ public final class CudaTrainStepBenchmark implements TrainStepBenchmark {
     double[] losses = new double[o.warmup() + o.runs()];
     long peak;
     try (CudaModel m = CudaModel.open(c, dtype)) {
-      float[] init = new float[Math.toIntExact(m.size())];
-      LactModelLayout.of(c).initialise(init, 0L);
-      m.setParams(new float[][] {init});
+      m.initialise(0L);
       for (int i = 0; i < o.warmup() + o.runs(); i++) {
         if (i == o.warmup()) {
           m.memory();  // restarts the peak: the timed steps' own
