@@ -4,8 +4,8 @@
 #   jre/    a Java runtime made by jlink from this JDK (the modules jdeps finds in lib/, plus
 #           jdk.zipfs, which JUnit's class-path scanning of jars needs)
 #   lib/    kernel-api, conf, kernel-testkit, the kernel-cuda jar (with liblactcuda.so inside, when
-#           this machine has nvcc) and its test jar, their run-time dependencies, slf4j-simple and
-#           JUnit's standalone console launcher
+#           this machine has nvcc) and its test jar, shard-harness and data-pipeline (bin/lact
+#           harness), their run-time dependencies, slf4j-simple and JUnit's standalone console launcher
 #   COMMIT  the commit the bundle was built from, and whether the work tree differed from it
 # then prints the bundle's size and that of the repository's tracked files (the two travel to the
 # GPU host together and must stay well under 64 MiB). bin/lact runs the bundle when the full
@@ -34,11 +34,16 @@ done
 
 rm -rf "$staged"
 # shellcheck disable=SC2086
-mvn -B -q -DskipTests -Pgpu-bundle ${MVN_ARGS:-} package -pl "$module" -am
+harness="executor-kernels/shard-harness"
+rm -rf "$harness/target/gpu-bundle-lib"
+mvn -B -q -DskipTests -Pgpu-bundle ${MVN_ARGS:-} package -pl "$module,$harness" -am
 
 rm -rf "$bundle"
 mkdir -p "$bundle/lib"
 cp "$staged"/*.jar "$bundle/lib/"
+# bin/lact harness: its jar and its run-time jars (the dataset reader; no Spark, Hadoop or tokenizer)
+cp "$harness"/target/gpu-bundle-lib/*.jar "$bundle/lib/"
+cp "$harness"/target/shard-harness-*.jar "$bundle/lib/"
 found=0
 for jar in "$module"/target/kernel-cuda-*.jar; do
   case "$jar" in *-sources.jar|*-javadoc.jar) continue ;; esac

@@ -13,6 +13,8 @@
 #                gpu/write-model-cases.sh), on fixtures/lact-model and on fixtures/lact-layer
 #   train        bin/lact bench train-step --backend cuda --dtype bfloat16 on the presets named by
 #                LACT_TRAIN_PRESETS ("name:length ...", default "small:2048 760m:32768")
+#   harness      bin/lact harness --engine cuda: LACT_HARNESS_STEPS (300) steps of the small preset over
+#                the prepared dataset LACT_HARNESS_DATASET (default lact-work/datasets/bundled; carry it)
 #   junit        kernel-cuda's tests through JUnit's console launcher: the testkit's conformance,
 #                invariant and stream suites, device timing and memory (-Dlact.cuda.require=true:
 #                a missing GPU fails them instead of skipping them)
@@ -110,6 +112,15 @@ train() {
   fi
 }
 
+# Training over prepared shards outside Spark with the code a task runs (the engine) and the driver's update.
+harness() {
+  local data="${LACT_HARNESS_DATASET:-lact-work/datasets/bundled}"
+  [ -d "$data" ] || { say "$(printf '%-40s %s' harness "SKIPPED: no $data (carry a prepared dataset)")"; return 0; }
+  LACT_JAVA_OPTS="-Xmx8g" step harness "${LACT_HARNESS_TIMEOUT:-300}" bin/lact harness --dataset "$data" --preset small \
+    --engine cuda --steps "${LACT_HARNESS_STEPS:-300}" --sequences 4 --every 50
+  grep -E '^(step|\{)' "$out/harness.log" | sed 's/^/    /' | tee -a "$summary"
+}
+
 # One benchmark: shape name, dtype, bfloat16 update path (empty for float32), then the shape's options.
 bench() {
   local name="$1" dtype="$2" update="$3"
@@ -134,8 +145,8 @@ steps=("$@")
 [ ${#steps[@]} -gt 0 ] || steps=(conformance model junit bench)
 for s in "${steps[@]}"; do
   case "$s" in
-    conformance|model|junit|bench|train) ;;
-    *) echo "gpu-check: unknown step '$s' (steps: conformance, model, junit, bench, train)" >&2; exit 2 ;;
+    conformance|model|junit|bench|train|harness) ;;
+    *) echo "gpu-check: unknown step '$s' (steps: conformance, model, junit, bench, train, harness)" >&2; exit 2 ;;
   esac
 done
 
@@ -164,6 +175,9 @@ for s in "${steps[@]}"; do
       ;;
     junit)
       junit
+      ;;
+    harness)
+      harness
       ;;
     train)
       for pl in ${LACT_TRAIN_PRESETS:-small:2048 760m:32768}; do

@@ -10,6 +10,7 @@ import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
 import org.lactspark.conf.ModelConfig;
 import org.lactspark.kernel.optim.AdamW;
+import org.lactspark.kernel.optim.UpdateStep;
 import org.lactspark.kernel.optim.AdamWConfig;
 import org.lactspark.kernel.params.LactModelLayout;
 import scala.Tuple2;
@@ -173,10 +174,10 @@ public final class AveragingRound {
           continue;
         }
         float[] grad = g.grad();
-        double norm = Gradients.scale(grad, 1.0 / g.scored());
+        double norm = UpdateStep.scale(grad, 1.0 / g.scored());
         norms[i] = norm;
         if (clipNorm > 0 && norm > clipNorm) {
-          Gradients.scale(grad, clipNorm / norm);
+          UpdateStep.scale(grad, clipNorm / norm);
         }
         opt.step(p, grad, lrs[i]);
       }

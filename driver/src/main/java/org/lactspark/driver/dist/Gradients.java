@@ -44,13 +44,4 @@ public record Gradients(float[] grad, double lossSum, long scored, long sequence
     return scored == 0 ? Double.NaN : lossSum / scored;
   }
 
-  /** Multiplies {@code v} by {@code s} in place; returns the Euclidean norm after. */
-  public static double scale(float[] v, double s) {
-    double sum = 0;
-    for (int i = 0; i < v.length; i++) {
-      v[i] = (float) (v[i] * s);
-      sum += (double) v[i] * v[i];
-    }
-    return Math.sqrt(sum);
-  }
 }

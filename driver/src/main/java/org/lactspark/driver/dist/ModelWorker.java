@@ -7,6 +7,7 @@ import org.lactspark.kernel.NonFiniteException;
 import org.lactspark.kernel.model.LossTargets;
 import org.lactspark.kernel.model.ModelEngine;
 import org.lactspark.kernel.model.TokenBatch;
+import org.lactspark.kernel.model.TrainSteps;
 import org.lactspark.kernel.params.LactModelLayout;
 import org.lactspark.model.engine.GraphInputs;
 import org.lactspark.model.graph.LactModels;
@@ -176,27 +177,17 @@ public final class ModelWorker {
    */
   public Gradients gradients(Sequences seqs, int microBatch) {
     long t0 = System.nanoTime();
-    ModelEngine e = engine();
-    ModelEngine.LossSum loss = new ModelEngine.LossSum(0, 0);
-    try {
-      for (int from = 0; from < seqs.count(); from += microBatch) {
-        loss = loss.plus(e.accumulate(seqs.batch(from, Math.min(seqs.count(), from + microBatch))));
-      }
-    } catch (NonFiniteException x) {
-      e.takeGradientSum(); // undefined after the failure: dropped, so the next step starts from zero
+    TrainSteps.Share s = TrainSteps.gradients(engine(), seqs.length(), seqs.tokens(), seqs.starts(), microBatch);
+    if (s.grad() == null) {
       return new Gradients(null, Double.NaN, 0, seqs.count(), 0);
     }
-    return new Gradients(e.takeGradientSum(), loss.sum(), loss.scored(), seqs.count(), System.nanoTime() - t0);
+    return new Gradients(s.grad(), s.loss(), s.scored(), seqs.count(), System.nanoTime() - t0);
   }
 
   /** The summed loss over {@code seqs} without gradients (validation). */
   public Gradients loss(Sequences seqs, int microBatch) {
     long t0 = System.nanoTime();
-    ModelEngine e = engine();
-    ModelEngine.LossSum loss = new ModelEngine.LossSum(0, 0);
-    for (int from = 0; from < seqs.count(); from += microBatch) {
-      loss = loss.plus(e.loss(seqs.batch(from, Math.min(seqs.count(), from + microBatch))));
-    }
+    ModelEngine.LossSum loss = TrainSteps.loss(engine(), seqs.length(), seqs.tokens(), seqs.starts(), microBatch);
     return new Gradients(null, loss.sum(), loss.scored(), seqs.count(), System.nanoTime() - t0);
   }
 

@@ -44,30 +44,7 @@ public record Sequences(int length, int[][] tokens, int[][] starts) implements S
    * @throws IllegalArgumentException naming a sequence longer than {@code length}
    */
   public TokenBatch batch(int from, int to) {
-    int b = to - from;
-    int[] ids = new int[b * length];
-    int[] docs = new int[b * length];
-    for (int i = 0; i < b; i++) {
-      int[] t = tokens[from + i];
-      int[] st = starts[from + i];
-      if (t.length > length) {
-        throw new IllegalArgumentException("sequence " + (from + i) + ": " + t.length + " tokens, more than the length "
-            + length + " of its batch");
-      }
-      int doc = 1;
-      int next = 0;
-      if (st.length > 0 && st[0] == 0) {
-        next = 1;
-      }
-      for (int p = 0; p < t.length; p++) {
-        if (next < st.length && st[next] == p) {
-          doc++;
-          next++;
-        }
-        ids[i * length + p] = t[p];
-        docs[i * length + p] = doc;
-      }
-    }
-    return new TokenBatch(b, length, ids, docs);
+    return TokenBatch.ofSequences(length, tokens, starts, from, to);
   }
+
 }

@@ -29,6 +29,7 @@ import org.lactspark.driver.metrics.LossPlot;
 import org.lactspark.driver.metrics.MetricsLog;
 import org.lactspark.driver.metrics.StepMetrics;
 import org.lactspark.kernel.optim.AdamW;
+import org.lactspark.kernel.optim.UpdateStep;
 import org.lactspark.kernel.optim.AdamWConfig;
 import org.lactspark.kernel.params.LactModelLayout;
 import org.slf4j.Logger;
@@ -245,15 +246,11 @@ public final class TrainJob {
     Gradients g = r.sum();
     double loss = g.meanLoss();
     float[] grad = g.grad();
-    double norm = grad == null ? Double.NaN : Gradients.scale(grad, 1.0 / g.scored());
     double rate = lr.at(step);
-    boolean isBad = !Double.isFinite(loss) || !Double.isFinite(norm);
-    if (!isBad) {
-      if (config.clipNorm() > 0 && norm > config.clipNorm()) {
-        Gradients.scale(grad, config.clipNorm() / norm);
-      }
-      isBad = !adam.stepIfFinite(params, grad, rate);
-    }
+    UpdateStep.Result u = Double.isFinite(loss) ? UpdateStep.apply(adam, params, grad, g.scored(), rate, config.clipNorm())
+        : new UpdateStep.Result(Double.NaN, false);
+    double norm = u.gradNorm();
+    boolean isBad = !u.applied();
     double secs = (System.nanoTime() - s0) / 1e9;
     double compute = r.timing().computeNanos() / 1e9;
     return new StepMetrics(step, loss, rate, norm, isBad, g.scored(), secs, compute, secs - compute,

@@ -44,6 +44,38 @@ public record TokenBatch(int batch, int length, int[] ids, int[] documents) {
   }
 
   /**
+   * Rows {@code from..to-1} of packed sequences as a batch of {@code length} positions: a row's
+   * documents are numbered 1, 2, ... from its starts (tokens before the first start continue a
+   * document from before and count as the first); positions past a shorter row are padding (0).
+   *
+   * @throws IllegalArgumentException if a row is longer than {@code length}
+   */
+  public static TokenBatch ofSequences(int length, int[][] rows, int[][] starts, int from, int to) {
+    int b = to - from;
+    int[] ids = new int[b * length];
+    int[] docs = new int[b * length];
+    for (int i = 0; i < b; i++) {
+      int[] t = rows[from + i];
+      int[] st = starts[from + i];
+      if (t.length > length) {
+        throw new IllegalArgumentException("sequence " + (from + i) + ": " + t.length + " tokens, more than the length "
+            + length + " of its batch");
+      }
+      int doc = 1;
+      int next = st.length > 0 && st[0] == 0 ? 1 : 0;
+      for (int p = 0; p < t.length; p++) {
+        if (next < st.length && st[next] == p) {
+          doc++;
+          next++;
+        }
+        ids[i * length + p] = t[p];
+        docs[i * length + p] = doc;
+      }
+    }
+    return new TokenBatch(b, length, ids, docs);
+  }
+
+  /**
    * Checks every id is a token of a {@code vocab}-sized vocabulary.
    *
    * @throws IllegalArgumentException naming the position of the first id outside {@code [0, vocab)}
