@@ -167,6 +167,8 @@ for s in "${steps[@]}"; do
       # the step recomputes each block's forward; by default it keeps the TTT ops from the first
       # forward when memory allows (LACT_CUDA_KEEP_OPS): check the path that runs them again too
       LACT_CUDA_KEEP_OPS=0 model model "$bundle/model-cases" float64 -rerun-ops
+      # and the separate feature kernels the fused ones replace (LACT_CUDA_FUSED)
+      LACT_CUDA_FUSED=0 model model "$bundle/model-cases" float64 -unfused
       for dtype in float64 float32; do
         model model "$bundle/model-cases" "$dtype"
         model model fixtures/lact-model "$dtype"

@@ -269,6 +269,14 @@ class LactLayerDev {
 
   int queryBlock(const Rows<T>& r) const { return std::min(r.L, 256); }
 
+  // The fused feature kernel keeps a row's q and k activations in shared memory (2 d values) and
+  // per-head sums for up to 64 heads; LACT_CUDA_FUSED=0 runs the separate kernels (comparisons).
+  bool fusedFeatures() const {
+    const char* env = std::getenv("LACT_CUDA_FUSED");
+    if (env && std::string(env) == "0") return false;
+    return 2 * (size_t) d_ * sizeof(T) <= 40 * 1024 && s_.lactHeads <= 64;
+  }
+
   // bf16 products use the fused attention (flash_attn.cu) where it supports the head width;
   // LACT_CUDA_FLASH=0 keeps the blockwise cuBLAS path (for comparisons).
   bool fused() const {
@@ -389,15 +397,35 @@ class LactLayerDev {
     int Hf = s_.lactHeads, B = r.B, L = r.L;
     bool adopt = keep && keep->op;
     prof("ttt.features");
-    for (Buf<T>* b : {&sv.qs, &sv.ks, &sv.qa, &sv.ka, &sv.va}) *b = Buf<T>(Rd);
-    ML(mk::tttPrep<T>, Rd, sv.q.get(), sv.k.get(), sv.v.get(), p.p[QK_SCALE], p.p[QK_OFFSET], sv.qs.get(), sv.ks.get(),
-        sv.qa.get(), sv.ka.get(), sv.va.get(), R, d_, s_.qkvSilu, s_.qkvSilu && !s_.noVSilu);
+    sv.qs = Buf<T>(Rd);
+    sv.ks = Buf<T>(Rd);
     sv.qLen = Buf<T>(R * Hf);
     sv.kLen = Buf<T>(R * Hf);
     sv.qUnit = Buf<T>(Rd);
     sv.kUnit = Buf<T>(Rd);
-    MROWS(mk::unitRows<T>, R * Hf, sv.qa.get(), sv.qLen.get(), sv.qUnit.get(), df_, EPS);
-    MROWS(mk::unitRows<T>, R * Hf, sv.ka.get(), sv.kLen.get(), sv.kUnit.get(), df_, EPS);
+    DeviceOpInputs<T> in;
+    if (fusedFeatures()) {
+      if (!adopt) {
+        in.q = Buf<T>(Rd);
+        in.k = Buf<T>(Rd);
+        in.v = Buf<T>(Rd);
+      }
+      ropeTables(L);
+      size_t shared = 2 * (size_t) d_ * sizeof(T);
+      mk::tttFeatures<T><<<(unsigned) R, mk::TPB, shared, rt().stream>>>(sv.q.get(), sv.k.get(), sv.v.get(), p.p[QK_SCALE],
+          p.p[QK_OFFSET], sv.qs.get(), sv.ks.get(), sv.qLen.get(), sv.kLen.get(), sv.qUnit.get(), sv.kUnit.get(), in.q.get(),
+          in.k.get(), in.v.get(), cos_.get(), sin_.get(), L, d_, Hf, df_, hd_, s_.qkvSilu, s_.qkvSilu && !s_.noVSilu,
+          s_.nope, EPS);
+      LACT_LAUNCHED();
+    } else {
+      sv.qa = Buf<T>(Rd);
+      sv.ka = Buf<T>(Rd);
+      sv.va = Buf<T>(Rd);
+      ML(mk::tttPrep<T>, Rd, sv.q.get(), sv.k.get(), sv.v.get(), p.p[QK_SCALE], p.p[QK_OFFSET], sv.qs.get(), sv.ks.get(),
+          sv.qa.get(), sv.ka.get(), sv.va.get(), R, d_, s_.qkvSilu, s_.qkvSilu && !s_.noVSilu);
+      MROWS(mk::unitRows<T>, R * Hf, sv.qa.get(), sv.qLen.get(), sv.qUnit.get(), df_, EPS);
+      MROWS(mk::unitRows<T>, R * Hf, sv.ka.get(), sv.kLen.get(), sv.kUnit.get(), df_, EPS);
+    }
     sv.lrPre = Buf<T>(R * 3 * Hf);
     linear(e_, sv.xs.opd(), p.p[LR_W], sv.lrPre.get(), R, d_, 3 * Hf);
     ML(mk::addBias<T>, R * 3 * Hf, sv.lrPre.get(), p.p[LR_B], s_.lrShift, R, 3 * Hf);
@@ -412,7 +440,7 @@ class LactLayerDev {
       sv.op = std::move(keep->op);
       sv.y = std::move(keep->y);
     } else {
-      runOp(p, r, sv, keep != nullptr);
+      runOp(p, r, sv, keep != nullptr, std::move(in));
     }
     prof("ttt.out");
     sv.tttInv = Buf<T>(R * Hf);
@@ -434,26 +462,26 @@ class LactLayerDev {
 
   // The op's inputs in its instance layout, the op (its state kept for the backward; without
   // Newton-Schulz's iterates when `kept`, to bound the memory of ops kept across the step) and sv.y.
-  void runOp(const LayerRef<T>& p, const Rows<T>& r, LayerSave<T>& sv, bool kept) {
+  // `in` holds the op's q, k, v in the instance layout when the fused feature kernel wrote them.
+  void runOp(const LayerRef<T>& p, const Rows<T>& r, LayerSave<T>& sv, bool kept, DeviceOpInputs<T>&& in) {
     long long R = r.count(), Rd = R * d_;
     int Hf = s_.lactHeads, dh = s_.fastHidden, B = r.B, L = r.L, n = B * Hf;
-    Buf<T> qt(Rd), kt(Rd);
-    if (s_.nope) {
-      copy(qt.get(), sv.qUnit.get(), Rd);
-      copy(kt.get(), sv.kUnit.get(), Rd);
-    } else {
-      rope(sv.qUnit.get(), qt.get(), r, 1);
-      rope(sv.kUnit.get(), kt.get(), r, 1);
+    if (!in.q.size()) {
+      Buf<T> qt(Rd), kt(Rd);
+      if (s_.nope) {
+        copy(qt.get(), sv.qUnit.get(), Rd);
+        copy(kt.get(), sv.kUnit.get(), Rd);
+      } else {
+        rope(sv.qUnit.get(), qt.get(), r, 1);
+        rope(sv.kUnit.get(), kt.get(), r, 1);
+      }
+      in.q = Buf<T>(Rd);
+      in.k = Buf<T>(Rd);
+      in.v = Buf<T>(Rd);
+      ML(mk::toInstances<T>, Rd, qt.get(), in.q.get(), B, L, Hf, df_);
+      ML(mk::toInstances<T>, Rd, kt.get(), in.k.get(), B, L, Hf, df_);
+      ML(mk::toInstances<T>, Rd, sv.va.get(), in.v.get(), B, L, Hf, df_);
     }
-    DeviceOpInputs<T> in;
-    in.q = Buf<T>(Rd);
-    in.k = Buf<T>(Rd);
-    in.v = Buf<T>(Rd);
-    ML(mk::toInstances<T>, Rd, qt.get(), in.q.get(), B, L, Hf, df_);
-    ML(mk::toInstances<T>, Rd, kt.get(), in.k.get(), B, L, Hf, df_);
-    ML(mk::toInstances<T>, Rd, sv.va.get(), in.v.get(), B, L, Hf, df_);
-    qt = Buf<T>();
-    kt = Buf<T>();
     long long nl = (long long) n * L;
     in.eta = Buf<T>(3 * nl);
     if (r.valid) in.mask = Buf<T>(nl);
@@ -537,6 +565,21 @@ class LactLayerDev {
       ML(mk::momBackward<T>, R * Hf, og.mom.get(), sv.mom.get(), dm.get(), B, L, Hf);
       linearBack(e_, sv.xs.opd(), p.p[MOM_W], Opd<T>(dm.get()), dx, p.g[MOM_W], R, d_, Hf);
       colSum(dm.get(), R, Hf, p.g[MOM_B]);
+    }
+    if (fusedFeatures() && d_ <= 16 * mk::TPB) {
+      Buf<T> dqs(Rd), dks(Rd), pq(Rd), pk(Rd);
+      ropeTables(L);
+      size_t shared = 2 * (size_t) d_ * sizeof(T);
+      mk::tttFeaturesBackward<T><<<(unsigned) R, mk::TPB, shared, rt().stream>>>(og.q.get(), og.k.get(), og.v.get(),
+          sv.q.get(), sv.k.get(), sv.v.get(), p.p[QK_SCALE], sv.qs.get(), sv.ks.get(), sv.qLen.get(), sv.kLen.get(),
+          sv.qUnit.get(), sv.kUnit.get(), cos_.get(), sin_.get(), dqs.get(), dks.get(), pq.get(), pk.get(), dq, dk, dv, L, d_,
+          Hf, df_, hd_, s_.qkvSilu, s_.qkvSilu && !s_.noVSilu, s_.nope, EPS);
+      LACT_LAUNCHED();
+      colSum(pq.get(), R, d_, p.g[QK_SCALE], 2);
+      colSum(pk.get(), R, d_, p.g[QK_SCALE] + 1, 2);
+      colSum(dqs.get(), R, d_, p.g[QK_OFFSET], 2);
+      colSum(dks.get(), R, d_, p.g[QK_OFFSET] + 1, 2);
+      return;
     }
     Buf<T> dqt(Rd), dkt(Rd), dva(Rd);
     ML(mk::fromInstances<T>, Rd, og.q.get(), dqt.get(), B, L, Hf, df_);

@@ -507,5 +507,161 @@ __global__ void toKeyMask(const T* valid, unsigned char* mask, long long n) {
   LACT_GS(i, n) { mask[i] = valid[i] != (T) 0 ? 1 : 0; }
 }
 
+// The TTT branch's per-token features in one pass per token row r (one block per row; the row's q
+// and k activations in dynamic shared memory, 2 d values): qs = q s_q + o_q and ks likewise
+// (saved for the backward), their silu (or themselves), the per-head lengths and unit vectors
+// (saved), and, when instQ is given, the op's inputs in the instance layout [B*H, L, df]: the unit
+// vectors rotated at position r % L per attention head of hd channels (unless nope) and v (or its
+// silu). The same arithmetic as tttPrep, unitRows, rope and toInstances one after the other.
+template <class T>
+__global__ void tttFeatures(const T* q, const T* kk, const T* v, const T* scale, const T* offset, T* qs, T* ks, T* qLen,
+    T* kLen, T* qUnit, T* kUnit, T* instQ, T* instK, T* instV, const T* cosT, const T* sinT, int L, int d, int H, int df,
+    int hd, bool siluQk, bool siluV, bool nope, double eps) {
+  extern __shared__ unsigned char smem[];
+  T* uq = reinterpret_cast<T*>(smem);
+  T* uk = uq + d;
+  __shared__ double lens[2][64];
+  long long r = blockIdx.x, b = r / L, t = r % L, row = r * d;
+  for (int c = threadIdx.x; c < d; c += blockDim.x) {
+    T a = q[row + c] * scale[2 * c] + offset[2 * c];
+    T e = kk[row + c] * scale[2 * c + 1] + offset[2 * c + 1];
+    qs[row + c] = a;
+    ks[row + c] = e;
+    uq[c] = siluQk ? (T) silu<T>((double) a) : a;
+    uk[c] = siluQk ? (T) silu<T>((double) e) : e;
+    if (instV) {
+      int h = c / df;
+      instV[((b * H + h) * L + t) * df + c % df] = siluV ? (T) silu<T>((double) v[row + c]) : v[row + c];
+    }
+  }
+  __syncthreads();
+  for (int h = 0; h < H; h++) {
+    double sq = 0, sk = 0;
+    for (int c = h * df + threadIdx.x; c < (h + 1) * df; c += blockDim.x) {
+      sq += (double) uq[c] * (double) uq[c];
+      sk += (double) uk[c] * (double) uk[c];
+    }
+    sq = k::blockSum(sq);
+    sk = k::blockSum(sk);
+    if (threadIdx.x == 0) {
+      lens[0][h] = sq;
+      lens[1][h] = sk;
+    }
+  }
+  __syncthreads();
+  for (int c = threadIdx.x; c < d; c += blockDim.x) {
+    int h = c / df;
+    T lq = (T) sqrt(lens[0][h]), lk = (T) sqrt(lens[1][h]);
+    uq[c] = uq[c] / (lq + (T) eps);
+    uk[c] = uk[c] / (lk + (T) eps);
+    qUnit[row + c] = uq[c];
+    kUnit[row + c] = uk[c];
+    if (c % df == 0) {
+      qLen[r * H + h] = lq;
+      kLen[r * H + h] = lk;
+    }
+  }
+  if (!instQ) return;
+  __syncthreads();
+  int half = hd / 2;
+  for (int c = threadIdx.x; c < d; c += blockDim.x) {
+    T oq = uq[c], ok = uk[c];
+    if (!nope) {
+      int j = c % hd;
+      bool first = j < half;
+      int jj = first ? j : j - half;
+      int partner = first ? c + half : c - half;
+      T cs = cosT[t * half + jj], sn = sinT[t * half + jj];
+      oq = first ? uq[c] * cs - uq[partner] * sn : uq[c] * cs + uq[partner] * sn;
+      ok = first ? uk[c] * cs - uk[partner] * sn : uk[c] * cs + uk[partner] * sn;
+    }
+    int h = c / df;
+    long long at = ((b * H + h) * L + t) * df + c % df;
+    instQ[at] = oq;
+    instK[at] = ok;
+  }
+}
+
+// The backward of tttFeatures in one pass per token row r (one block per row; the row's q and k
+// gradients in dynamic shared memory): the op's q, k, v gradients in the instance layout back to
+// the row, rotated back (unless nope), through the unit vectors and the silu; writes dqs and dks
+// (the gradients of the scaled and offset q and k) and their products with q and k (for the scale
+// and offset gradients' column sums), and adds the shared projection's share: dq += dqs s_q,
+// dk += dks s_k, dv += dv_op silu'(v) (or dv_op).
+template <class T>
+__global__ void tttFeaturesBackward(const T* instQ, const T* instK, const T* instV, const T* q, const T* kk, const T* v,
+    const T* scale, const T* qs, const T* ks, const T* qLen, const T* kLen, const T* qUnit, const T* kUnit,
+    const T* cosT, const T* sinT, T* dqs, T* dks, T* pq, T* pk, T* dq, T* dk, T* dv, int L, int d, int H, int df, int hd,
+    bool siluQk, bool siluV, bool nope, double eps) {
+  extern __shared__ unsigned char smem[];
+  T* gq = reinterpret_cast<T*>(smem);
+  T* gk = gq + d;
+  __shared__ double dots[2][64];
+  long long r = blockIdx.x, b = r / L, t = r % L, row = r * d;
+  for (int c = threadIdx.x; c < d; c += blockDim.x) {
+    long long at = ((b * H + c / df) * L + t) * df + c % df;
+    gq[c] = instQ[at];
+    gk[c] = instK[at];
+    T gv = instV[at];
+    dv[row + c] += siluV ? (T) ((double) gv * siluPrime((double) v[row + c])) : gv;
+  }
+  __syncthreads();
+  int half = hd / 2;
+  T rq[16], rk[16];  // this thread's rotated-back values (d / blockDim <= 16)
+  int n = 0;
+  for (int c = threadIdx.x; c < d; c += blockDim.x, n++) {
+    T a = gq[c], e = gk[c];
+    if (!nope) {
+      int j = c % hd;
+      bool first = j < half;
+      int jj = first ? j : j - half;
+      int partner = first ? c + half : c - half;
+      T cs = cosT[t * half + jj], sn = sinT[t * half + jj];
+      a = first ? gq[c] * cs + gq[partner] * sn : gq[c] * cs - gq[partner] * sn;
+      e = first ? gk[c] * cs + gk[partner] * sn : gk[c] * cs - gk[partner] * sn;
+    }
+    rq[n] = a;
+    rk[n] = e;
+  }
+  __syncthreads();
+  n = 0;
+  for (int c = threadIdx.x; c < d; c += blockDim.x, n++) {
+    gq[c] = rq[n];
+    gk[c] = rk[n];
+  }
+  __syncthreads();
+  for (int h = 0; h < H; h++) {
+    double sq = 0, sk = 0;
+    for (int c = h * df + threadIdx.x; c < (h + 1) * df; c += blockDim.x) {
+      sq += (double) qUnit[row + c] * (double) gq[c];
+      sk += (double) kUnit[row + c] * (double) gk[c];
+    }
+    sq = k::blockSum(sq);
+    sk = k::blockSum(sk);
+    if (threadIdx.x == 0) {
+      dots[0][h] = sq;
+      dots[1][h] = sk;
+    }
+  }
+  __syncthreads();
+  for (int c = threadIdx.x; c < d; c += blockDim.x) {
+    int h = c / df;
+    T lq = qLen[r * H + h], lk = kLen[r * H + h];
+    T sq = lq > (T) 1e-30 ? lq : (T) 1e-30, sk = lk > (T) 1e-30 ? lk : (T) 1e-30;
+    T a = gq[c] / (lq + (T) eps) - qUnit[row + c] * ((T) dots[0][h] / sq);
+    T e = gk[c] / (lk + (T) eps) - kUnit[row + c] * ((T) dots[1][h] / sk);
+    if (siluQk) {
+      a = (T) ((double) a * siluPrime((double) qs[row + c]));
+      e = (T) ((double) e * siluPrime((double) ks[row + c]));
+    }
+    dqs[row + c] = a;
+    dks[row + c] = e;
+    pq[row + c] = a * q[row + c];
+    pk[row + c] = e * kk[row + c];
+    dq[row + c] += a * scale[2 * c];
+    dk[row + c] += e * scale[2 * c + 1];
+  }
+}
+
 }  // namespace mk
 }  // namespace lact
