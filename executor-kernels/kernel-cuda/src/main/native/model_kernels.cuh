@@ -11,6 +11,20 @@ using k::blocksFor;
 using k::cvt;
 using k::TPB;
 
+// Maximum of v over the block (blockDim.x == TPB); every thread gets the result.
+__device__ inline double blockMax(double v) {
+  __shared__ double red[TPB];
+  red[threadIdx.x] = v;
+  __syncthreads();
+  for (int st = TPB / 2; st > 0; st >>= 1) {
+    if (threadIdx.x < st) red[threadIdx.x] = fmax(red[threadIdx.x], red[threadIdx.x + st]);
+    __syncthreads();
+  }
+  double r = red[0];
+  __syncthreads();
+  return r;
+}
+
 template <class T>
 __device__ inline double silu(double a) { return a / (1.0 + exp(-a)); }
 __device__ inline double sigmoid(double a) { return 1.0 / (1.0 + exp(-a)); }
@@ -379,15 +393,7 @@ __global__ void blockSoftmax(T* S, T* lse, const T* valid, int b, int L, int H, 
     mx = -INFINITY;
     for (int j = threadIdx.x; j < nk; j += blockDim.x)
       if (allowed(j)) mx = fmax(mx, (double) s[j]);
-    __shared__ double red[TPB];
-    red[threadIdx.x] = mx;
-    __syncthreads();
-    for (int st = TPB / 2; st > 0; st >>= 1) {
-      if (threadIdx.x < st) red[threadIdx.x] = fmax(red[threadIdx.x], red[threadIdx.x + st]);
-      __syncthreads();
-    }
-    mx = red[0];
-    __syncthreads();
+    mx = blockMax(mx);
     double sum = 0;
     if (mx > -INFINITY)
       for (int j = threadIdx.x; j < nk; j += blockDim.x)
@@ -433,15 +439,7 @@ __global__ void crossEntropy(T* logits, const int* targets, double* loss, int V,
   int tg = targets[r];
   double mx = -INFINITY;
   for (int j = threadIdx.x; j < V; j += blockDim.x) mx = fmax(mx, (double) x[j]);
-  __shared__ double red[TPB];
-  red[threadIdx.x] = mx;
-  __syncthreads();
-  for (int st = TPB / 2; st > 0; st >>= 1) {
-    if (threadIdx.x < st) red[threadIdx.x] = fmax(red[threadIdx.x], red[threadIdx.x + st]);
-    __syncthreads();
-  }
-  mx = red[0];
-  __syncthreads();
+  mx = blockMax(mx);
   double s = 0;
   for (int j = threadIdx.x; j < V; j += blockDim.x) s += exp((double) x[j] - mx);
   s = k::blockSum(s);
@@ -507,6 +505,18 @@ __global__ void toKeyMask(const T* valid, unsigned char* mask, long long n) {
   LACT_GS(i, n) { mask[i] = valid[i] != (T) 0 ? 1 : 0; }
 }
 
+// Channel c of the row u after RoPE at position t (dir 1) or its inverse (dir -1): the rotation of
+// the pair (j, j + hd/2) of c's attention head of hd channels; cos and sin are the [L, hd/2] tables.
+template <class T>
+__device__ inline T rotated(const T* u, int c, int hd, const T* cosT, const T* sinT, long long t, int dir) {
+  int half = hd / 2, j = c % hd;
+  bool first = j < half;
+  int jj = first ? j : j - half;
+  int partner = first ? c + half : c - half;
+  T cs = cosT[t * half + jj], sn = dir > 0 ? sinT[t * half + jj] : -sinT[t * half + jj];
+  return first ? u[c] * cs - u[partner] * sn : u[c] * cs + u[partner] * sn;
+}
+
 // The TTT branch's per-token features in one pass per token row r (one block per row; the row's q
 // and k activations in dynamic shared memory, 2 d values): qs = q s_q + o_q and ks likewise
 // (saved for the backward), their silu (or themselves), the per-head lengths and unit vectors
@@ -563,18 +573,9 @@ __global__ void tttFeatures(const T* q, const T* kk, const T* v, const T* scale,
   }
   if (!instQ) return;
   __syncthreads();
-  int half = hd / 2;
   for (int c = threadIdx.x; c < d; c += blockDim.x) {
-    T oq = uq[c], ok = uk[c];
-    if (!nope) {
-      int j = c % hd;
-      bool first = j < half;
-      int jj = first ? j : j - half;
-      int partner = first ? c + half : c - half;
-      T cs = cosT[t * half + jj], sn = sinT[t * half + jj];
-      oq = first ? uq[c] * cs - uq[partner] * sn : uq[c] * cs + uq[partner] * sn;
-      ok = first ? uk[c] * cs - uk[partner] * sn : uk[c] * cs + uk[partner] * sn;
-    }
+    T oq = nope ? uq[c] : rotated(uq, c, hd, cosT, sinT, t, 1);
+    T ok = nope ? uk[c] : rotated(uk, c, hd, cosT, sinT, t, 1);
     int h = c / df;
     long long at = ((b * H + h) * L + t) * df + c % df;
     instQ[at] = oq;
@@ -606,22 +607,11 @@ __global__ void tttFeaturesBackward(const T* instQ, const T* instK, const T* ins
     dv[row + c] += siluV ? (T) ((double) gv * siluPrime((double) v[row + c])) : gv;
   }
   __syncthreads();
-  int half = hd / 2;
   T rq[16], rk[16];  // this thread's rotated-back values (d / blockDim <= 16)
   int n = 0;
   for (int c = threadIdx.x; c < d; c += blockDim.x, n++) {
-    T a = gq[c], e = gk[c];
-    if (!nope) {
-      int j = c % hd;
-      bool first = j < half;
-      int jj = first ? j : j - half;
-      int partner = first ? c + half : c - half;
-      T cs = cosT[t * half + jj], sn = sinT[t * half + jj];
-      a = first ? gq[c] * cs + gq[partner] * sn : gq[c] * cs - gq[partner] * sn;
-      e = first ? gk[c] * cs + gk[partner] * sn : gk[c] * cs - gk[partner] * sn;
-    }
-    rq[n] = a;
-    rk[n] = e;
+    rq[n] = nope ? gq[c] : rotated(gq, c, hd, cosT, sinT, t, -1);
+    rk[n] = nope ? gk[c] : rotated(gk, c, hd, cosT, sinT, t, -1);
   }
   __syncthreads();
   n = 0;

@@ -14,7 +14,7 @@ import org.lactspark.kernel.DType;
 import org.lactspark.kernel.HostTensor;
 import org.lactspark.kernel.golden.CaseTensors;
 import org.lactspark.kernel.golden.ConformanceRunner;
-import org.lactspark.kernel.golden.GoldenSuite;
+import org.lactspark.kernel.golden.CaseSuite;
 import org.lactspark.kernel.params.LactModelLayout;
 import org.lactspark.kernel.params.ParamLayout;
 import org.lactspark.kernel.params.ParamSpec;
@@ -25,34 +25,14 @@ import org.lactspark.kernel.spi.KernelBackend;
  * {@code Y} for {@code x}, and for {@code dY} the input gradient and every parameter's, under the
  * case's tolerances. ND4J-free, like {@link CudaModelSuite}.
  */
-public final class CudaLayerSuite implements GoldenSuite {
-  @Override
-  public String name() {
-    return "layer";
+public final class CudaLayerSuite extends CaseSuite {
+  /** The layer suite for the {@code cuda} backend. */
+  public CudaLayerSuite() {
+    super("layer", LAYER_TITLE, CudaBackend.NAME);
   }
 
   @Override
-  public boolean acceptsTitle(String title) {
-    return title.toLowerCase(java.util.Locale.ROOT).contains("layer");
-  }
-
-  /** 10 for the {@code cuda} backend; it checks no other. */
-  @Override
-  public int preference(String backend) {
-    return CudaBackend.NAME.equals(backend) ? 10 : -1;
-  }
-
-  @Override
-  public ConformanceRunner.CaseResult run(Path dir, KernelBackend backend, DType dtype) {
-    String name = dir.getFileName().toString();
-    try {
-      return runOrThrow(dir, dtype);
-    } catch (IOException | RuntimeException e) {
-      return new ConformanceRunner.CaseResult(name, List.of(), "case " + name + ": " + e.getMessage());
-    }
-  }
-
-  private static ConformanceRunner.CaseResult runOrThrow(Path dir, DType dtype) throws IOException {
+  protected ConformanceRunner.CaseResult runOrThrow(Path dir, KernelBackend backend, DType dtype) throws IOException {
     JsonNode c = new ObjectMapper().readTree(dir.resolve("case.json").toFile());
     CaseTensors t = new CaseTensors(dir, c.path("tolerances"), dtype);
     ModelConfig m = OfficialConfig.layerConfig(c.path("constructor"), dir + "/case.json constructor");

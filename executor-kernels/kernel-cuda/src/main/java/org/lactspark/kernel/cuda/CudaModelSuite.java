@@ -11,7 +11,7 @@ import org.lactspark.kernel.DType;
 import org.lactspark.kernel.HostTensor;
 import org.lactspark.kernel.golden.CaseTensors;
 import org.lactspark.kernel.golden.ConformanceRunner;
-import org.lactspark.kernel.golden.GoldenSuite;
+import org.lactspark.kernel.golden.CaseSuite;
 import org.lactspark.kernel.golden.ModelCases;
 import org.lactspark.kernel.model.LossTargets;
 import org.lactspark.kernel.model.ModelEngine.LossSum;
@@ -27,34 +27,14 @@ import org.lactspark.kernel.spi.KernelBackend;
  * and every parameter's gradient, under the case's tolerances. Needs neither ND4J nor DL4J, so it
  * runs on a GPU host that carries only the kernel jars.
  */
-public final class CudaModelSuite implements GoldenSuite {
-  @Override
-  public String name() {
-    return "model";
+public final class CudaModelSuite extends CaseSuite {
+  /** The model suite for the {@code cuda} backend. */
+  public CudaModelSuite() {
+    super("model", MODEL_TITLE, CudaBackend.NAME);
   }
 
   @Override
-  public boolean acceptsTitle(String title) {
-    return title.toLowerCase(java.util.Locale.ROOT).contains("model");
-  }
-
-  /** 10 for the {@code cuda} backend; it checks no other. */
-  @Override
-  public int preference(String backend) {
-    return CudaBackend.NAME.equals(backend) ? 10 : -1;
-  }
-
-  @Override
-  public ConformanceRunner.CaseResult run(Path dir, KernelBackend backend, DType dtype) {
-    String name = dir.getFileName().toString();
-    try {
-      return runOrThrow(dir, dtype);
-    } catch (IOException | RuntimeException e) {
-      return new ConformanceRunner.CaseResult(name, List.of(), "case " + name + ": " + e.getMessage());
-    }
-  }
-
-  private static ConformanceRunner.CaseResult runOrThrow(Path dir, DType dtype) throws IOException {
+  protected ConformanceRunner.CaseResult runOrThrow(Path dir, KernelBackend backend, DType dtype) throws IOException {
     JsonNode c = new ObjectMapper().readTree(dir.resolve("case.json").toFile());
     CaseTensors t = new CaseTensors(dir, c.path("tolerances"), dtype);
     ModelConfig config = ModelCases.config(c, dir + "/case.json");

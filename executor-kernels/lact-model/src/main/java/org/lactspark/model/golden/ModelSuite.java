@@ -3,23 +3,18 @@ package org.lactspark.model.golden;
 import java.nio.file.Path;
 import org.lactspark.kernel.DType;
 import org.lactspark.kernel.golden.ConformanceRunner;
-import org.lactspark.kernel.golden.GoldenSuite;
+import org.lactspark.kernel.golden.CaseSuite;
 import org.lactspark.kernel.spi.KernelBackend;
 
 /** {@code fixtures/lact-model}: the whole language model as a DL4J graph, run by {@link ModelGolden}. */
-public final class ModelSuite implements GoldenSuite {
-  @Override
-  public String name() {
-    return "model";
+public final class ModelSuite extends CaseSuite {
+  /** The ND4J model suite (the op on any backend). */
+  public ModelSuite() {
+    super("model", MODEL_TITLE, null);
   }
 
   @Override
-  public boolean acceptsTitle(String title) {
-    return title.contains("whole LaCT language model");
-  }
-
-  @Override
-  public ConformanceRunner.CaseResult run(Path caseDir, KernelBackend backend, DType dtype) {
+  protected ConformanceRunner.CaseResult runOrThrow(Path caseDir, KernelBackend backend, DType dtype) {
     return ModelGolden.run(caseDir, backend.name(), dtype);
   }
 }
