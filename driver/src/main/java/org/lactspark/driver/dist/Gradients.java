@@ -43,5 +43,4 @@ public record Gradients(float[] grad, double lossSum, long scored, long sequence
   public double meanLoss() {
     return scored == 0 ? Double.NaN : lossSum / scored;
   }
-
 }
