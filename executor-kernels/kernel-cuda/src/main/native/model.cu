@@ -133,12 +133,13 @@ struct LayerSave {
   std::unique_ptr<DeviceOp<T>> op;
 };
 
-// A LaCT layer's op kept from a step's first forward for its backward, so the recomputing
-// forward does not run the op again: its saved state (with its inputs) and its output.
+// What a LaCT layer keeps from a step's first forward for its backward, so the recomputing
+// forward runs neither the op nor the attention again: the op's saved state (with its inputs) and
+// output, and the attention's output and row statistics.
 template <class T>
 struct KeptOp {
   std::unique_ptr<DeviceOp<T>> op;
-  Buf<T> y;
+  Buf<T> y, attnOut, lse;
 };
 
 template <class T>
@@ -182,15 +183,28 @@ class LactLayerDev {
     rope(sv.q.get(), sv.qr.get(), r, 1);
     rope(sv.k.get(), sv.kr.get(), r, 1);
     sv.merged = Buf<T>(R * d_);
-    sv.lse = Buf<T>(R * s_.attnHeads);
-    {
-      prof("attention");
+    prof("attention");
+    bool keptAttention = keep && keep->attnOut.size();
+    if (keptAttention) {
+      // the first forward of this step kept the attention's output and row statistics
+      sv.attnOut = std::move(keep->attnOut);
+      sv.lse = std::move(keep->lse);
+      copy(sv.merged.get(), sv.attnOut.get(), R * d_);
+    } else {
+      sv.lse = Buf<T>(R * s_.attnHeads);
       attnForward(sv.qr.get(), sv.kr.get(), sv.v.get(), r, sv.merged.get(), sv.lse.get());
     }
     if (s_.tttEnabled) {
-      sv.attnOut = Buf<T>(R * d_);  // the backward's row sums need the attention's own output
-      copy(sv.attnOut.get(), sv.merged.get(), R * d_);
+      if (!keptAttention) {
+        sv.attnOut = Buf<T>(R * d_);  // the backward's row sums need the attention's own output
+        copy(sv.attnOut.get(), sv.merged.get(), R * d_);
+      }
+      bool first = keep && !keep->op;
       tttForward(p, r, sv, keep);
+      if (first) {
+        keep->attnOut = std::move(sv.attnOut);
+        keep->lse = std::move(sv.lse);
+      }
     }
     prof("o_proj");
     sv.ms = operand(e_, sv.merged.get(), R * d_);
@@ -873,9 +887,9 @@ class ModelImpl final : public NativeModel {
     return b;
   }
 
-  // Whether this step keeps every layer's op from the first forward for the backward (the
-  // recomputing forward then skips the op): when the kept ops (their inputs, output and fast-weight
-  // states, without Newton-Schulz's iterates) fit in the device's free memory with room to spare
+  // Whether this step keeps every layer's op and attention output from the first forward for the
+  // backward (the recomputing forward then skips both): when what is kept (the ops' inputs, outputs
+  // and fast-weight states without Newton-Schulz's iterates, the attention outputs) fits in the device's free memory with room to spare
   // for one block's activations. LACT_CUDA_KEEP_OPS=0 or 1 overrides.
   bool keepOps(const Batch<T>& b) const {
     if (!s_.tttEnabled || s_.layers == 0) return false;
@@ -885,7 +899,8 @@ class ModelImpl final : public NativeModel {
     const Rows<T>& r = b.packed ? b.packedRows : b.rows;
     long long rows = r.count(), n = (long long) r.B * s_.lactHeads, ws = (long long) s_.fastHidden * (s_.d / s_.lactHeads);
     long long updates = std::max(0, (r.L + s_.chunk - 1) / s_.chunk - 1);
-    double perLayer = sizeof(T) * (5.0 * rows * s_.d + 5.0 * n * r.L + (updates + 1) * 3.0 * 3 * n * ws) + updates * 3.0 * n * ws * 2;
+    double perLayer = sizeof(T) * (6.0 * rows * s_.d + rows * s_.attnHeads + 5.0 * n * r.L + (updates + 1) * 3.0 * 3 * n * ws)
+        + updates * 3.0 * n * ws * 2;
     // what one block's forward and backward hold besides (about 40 activations of [rows, d] and the MLP's)
     double block = sizeof(T) * (40.0 * rows * s_.d + 6.0 * rows * s_.mlp);
     return s_.layers * perLayer + block + 4e9 < (double) availableBytes();
