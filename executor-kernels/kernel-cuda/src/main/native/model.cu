@@ -965,6 +965,10 @@ class ModelImpl final : public NativeModel {
     return r;
   }
 
+  // Whether products round float operands to bf16 (bf16 training): then operand-only activations
+  // are written as bf16 alone.
+  bool bf16Products() const { return std::is_same<T, float>::value && e_.mm == PMode::BF16; }
+
   BlockSave<T> blockForward(int i, const T* x, const Batch<T>& b, T* out, KeptOp<T>* keep = nullptr) {
     LayerRef<T> p = ref(i);
     long long R = b.rows.count(), Rd = R * s_.d;
@@ -1001,13 +1005,18 @@ class ModelImpl final : public NativeModel {
     prof("mlp");
     sv.g = Buf<T>(R * w);
     sv.u = Buf<T>(R * w);
-    sv.hm = Buf<T>(R * w);
     sv.n2s = operand(e_, sv.n2.get(), Rd);
     linear(e_, sv.n2s.opd(), p.p[GATE], sv.g.get(), R, d, w);
     linear(e_, sv.n2s.opd(), p.p[UP], sv.u.get(), R, d, w);
-    ML(mk::swiglu<T>, R * w, sv.g.get(), sv.u.get(), sv.hm.get(), R * w);
+    // the hidden activation only feeds products: in bf16 it is written as their bf16 operand alone
+    if (bf16Products()) {
+      sv.hms.h = Buf<bf16>(R * w);
+    } else {
+      sv.hm = Buf<T>(R * w);
+      sv.hms.p = sv.hm.get();
+    }
+    ML(mk::swiglu<T>, R * w, sv.g.get(), sv.u.get(), sv.hm.get(), sv.hms.h.get(), R * w);
     copy(out, sv.h.get(), Rd);
-    sv.hms = operand(e_, sv.hm.get(), R * w);
     linear(e_, sv.hms.opd(), p.p[DOWN], out, R, w, d, 1.0);
     return sv;
   }
@@ -1027,10 +1036,13 @@ class ModelImpl final : public NativeModel {
       bmm<T>(e_.mm, true, false, d, w, (int) R, 1, dys.opd(), d, 0, sv.hms.opd(), w, 0, 1, p.g[DOWN], w, 0, 1);
       sv.hms = Operand<T>();
       sv.hm = Buf<T>();
-      ML(mk::swigluBackward<T>, R * w, sv.g.get(), sv.u.get(), dhm.get(), R * w);
+      Buf<bf16> dgh(bf16Products() ? R * w : 0), duh(bf16Products() ? R * w : 0);
+      ML(mk::swigluBackward<T>, R * w, sv.g.get(), sv.u.get(), dhm.get(), dgh.get(), duh.get(), R * w);
       Buf<T> dn2 = zeros<T>(Rd);
-      linearBack(e_, sv.n2s.opd(), p.p[GATE], Opd<T>(sv.g.get()), dn2.get(), p.g[GATE], R, d, w);
-      linearBack(e_, sv.n2s.opd(), p.p[UP], Opd<T>(sv.u.get()), dn2.get(), p.g[UP], R, d, w);
+      Opd<T> dg = dgh.size() ? Opd<T>(sv.g.get(), dgh.get()) : Opd<T>(sv.g.get());
+      Opd<T> du = duh.size() ? Opd<T>(sv.u.get(), duh.get()) : Opd<T>(sv.u.get());
+      linearBack(e_, sv.n2s.opd(), p.p[GATE], dg, dn2.get(), p.g[GATE], R, d, w);
+      linearBack(e_, sv.n2s.opd(), p.p[UP], du, dn2.get(), p.g[UP], R, d, w);
       sv.g = Buf<T>();
       sv.u = Buf<T>();
       LactLayerDev<T>::normBack(sv.h.get(), sv.inv2.get(), p.p[MLP_NORM], dn2.get(), dh.get(), p.g[MLP_NORM], R, d, true);

@@ -118,19 +118,20 @@ __global__ void addBias(T* y, const T* bias, double shift, long long rows, int c
   LACT_GS(i, rows * cols) { y[i] += (T) ((double) bias[i % cols] + shift); }
 }
 
-// h = silu(g) * u
+// h = silu(g) * u, written as bf16 into hh instead when bf16 products read it (k::put)
 template <class T>
-__global__ void swiglu(const T* g, const T* u, T* h, long long n) {
-  LACT_GS(i, n) { h[i] = (T) (silu<T>((double) g[i]) * (double) u[i]); }
+__global__ void swiglu(const T* g, const T* u, T* h, bf16* hh, long long n) {
+  LACT_GS(i, n) { k::put(h, hh, i, (T) (silu<T>((double) g[i]) * (double) u[i])); }
 }
 
-// dg = dh u silu'(g), du = dh silu(g) (in place over g and u)
+// dg = dh u silu'(g), du = dh silu(g): in place over g and u, or as bf16 into gh and uh when bf16
+// products read them
 template <class T>
-__global__ void swigluBackward(T* g, T* u, const T* dh, long long n) {
+__global__ void swigluBackward(T* g, T* u, const T* dh, bf16* gh, bf16* uh, long long n) {
   LACT_GS(i, n) {
     double a = (double) g[i], b = (double) u[i], d = (double) dh[i];
-    g[i] = (T) (d * b * siluPrime(a));
-    u[i] = (T) (d * silu<T>(a));
+    k::put(g, gh, i, (T) (d * b * siluPrime(a)));
+    k::put(u, uh, i, (T) (d * silu<T>(a)));
   }
 }
 
