@@ -634,7 +634,8 @@ class LactLayerDev {
 // Document packing (document restart): each document of the batch cut out into its own row.
 struct Packing {
   int rows = 0, maxLen = 0;
-  Buf<int> map;  // packed position -> original row index, or -1 (end padding)
+  std::vector<int> hostMap;  // packed position -> original row index, or -1 (end padding)
+  Buf<int> map;              // the same on the device
 };
 
 Packing packDocuments(int B, int L, const int* docs) {
@@ -650,7 +651,8 @@ Packing packDocuments(int B, int L, const int* docs) {
   Packing p;
   p.rows = (int) runs.size();
   for (auto& r : runs) p.maxLen = std::max(p.maxLen, r[2]);
-  std::vector<int> map((size_t) p.rows * p.maxLen, -1);
+  std::vector<int>& map = p.hostMap;
+  map.assign((size_t) p.rows * p.maxLen, -1);
   for (int i = 0; i < p.rows; i++)
     for (int t = 0; t < runs[i][2]; t++) map[(size_t) i * p.maxLen + t] = runs[i][0] * L + runs[i][1] + t;
   p.map = Buf<int>(map.size());
@@ -921,11 +923,8 @@ class ModelImpl final : public NativeModel {
   Batch<T> makeBatch(int B, int L, const int* docs) {
     Batch<T> b;
     long long R = (long long) B * L;
-    bool padding = false, several = false;
-    for (long long i = 0; i < R; i++) {
-      padding |= docs[i] == 0;
-      if (i % L && docs[i] > 0 && docs[i - 1] > 0 && docs[i] != docs[i - 1]) several = true;
-    }
+    bool padding = false;
+    for (long long i = 0; i < R; i++) padding |= docs[i] == 0;
     b.rows = Rows<T>{B, L, nullptr};
     if (padding) {
       std::vector<double> v(R);
@@ -937,12 +936,8 @@ class ModelImpl final : public NativeModel {
     if (s_.documentRestart) {
       b.packed = true;
       b.pack = packDocuments(B, L, docs);
-      std::vector<double> v((size_t) b.pack.rows * b.pack.maxLen, 0.0);
-      std::vector<int> map((size_t) b.pack.rows * b.pack.maxLen);
-      if (!map.empty()) {
-        LACT_CK(cudaMemcpyAsync(map.data(), b.pack.map.get(), map.size() * sizeof(int), cudaMemcpyDeviceToHost, rt().stream));
-        LACT_CK(cudaStreamSynchronize(rt().stream));
-      }
+      const std::vector<int>& map = b.pack.hostMap;
+      std::vector<double> v(map.size(), 0.0);
       bool pad = false;
       for (size_t i = 0; i < map.size(); i++) {
         v[i] = map[i] >= 0 ? 1.0 : 0.0;
@@ -951,7 +946,6 @@ class ModelImpl final : public NativeModel {
       if (pad) b.packedValid = up(v.data(), (long long) v.size());
       b.packedRows = Rows<T>{b.pack.rows, b.pack.maxLen, pad ? b.packedValid.get() : nullptr};
     }
-    (void) several;
     return b;
   }
 

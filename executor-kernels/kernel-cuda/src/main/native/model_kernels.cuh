@@ -518,6 +518,27 @@ __device__ inline T rotated(const T* u, int c, int hd, const T* cosT, const T* s
   return first ? u[c] * cs - u[partner] * sn : u[c] * cs + u[partner] * sn;
 }
 
+// Per fast-weight head h of a row, the dot products <a1, b1> and <a2, b2> over its df channels,
+// into out[0][h] and out[1][h] (a block reduction per head; every thread sees the results after
+// the closing barrier).
+template <class T>
+__device__ inline void headDots(const T* a1, const T* b1, const T* a2, const T* b2, int H, int df, double (*out)[64]) {
+  for (int h = 0; h < H; h++) {
+    double s1 = 0, s2 = 0;
+    for (int c = h * df + threadIdx.x; c < (h + 1) * df; c += blockDim.x) {
+      s1 += (double) a1[c] * (double) b1[c];
+      s2 += (double) a2[c] * (double) b2[c];
+    }
+    s1 = k::blockSum(s1);
+    s2 = k::blockSum(s2);
+    if (threadIdx.x == 0) {
+      out[0][h] = s1;
+      out[1][h] = s2;
+    }
+  }
+  __syncthreads();
+}
+
 // The TTT branch's per-token features in one pass per token row r (one block per row; the row's q
 // and k activations in dynamic shared memory, 2 d values): qs = q s_q + o_q and ks likewise
 // (saved for the backward), their silu (or themselves), the per-head lengths and unit vectors
@@ -546,20 +567,7 @@ __global__ void tttFeatures(const T* q, const T* kk, const T* v, const T* scale,
     }
   }
   __syncthreads();
-  for (int h = 0; h < H; h++) {
-    double sq = 0, sk = 0;
-    for (int c = h * df + threadIdx.x; c < (h + 1) * df; c += blockDim.x) {
-      sq += (double) uq[c] * (double) uq[c];
-      sk += (double) uk[c] * (double) uk[c];
-    }
-    sq = k::blockSum(sq);
-    sk = k::blockSum(sk);
-    if (threadIdx.x == 0) {
-      lens[0][h] = sq;
-      lens[1][h] = sk;
-    }
-  }
-  __syncthreads();
+  headDots(uq, uq, uk, uk, H, df, lens);
   for (int c = threadIdx.x; c < d; c += blockDim.x) {
     int h = c / df;
     T lq = (T) sqrt(lens[0][h]), lk = (T) sqrt(lens[1][h]);
@@ -621,20 +629,7 @@ __global__ void tttFeaturesBackward(const T* instQ, const T* instK, const T* ins
     gk[c] = rk[n];
   }
   __syncthreads();
-  for (int h = 0; h < H; h++) {
-    double sq = 0, sk = 0;
-    for (int c = h * df + threadIdx.x; c < (h + 1) * df; c += blockDim.x) {
-      sq += (double) qUnit[row + c] * (double) gq[c];
-      sk += (double) kUnit[row + c] * (double) gk[c];
-    }
-    sq = k::blockSum(sq);
-    sk = k::blockSum(sk);
-    if (threadIdx.x == 0) {
-      dots[0][h] = sq;
-      dots[1][h] = sk;
-    }
-  }
-  __syncthreads();
+  headDots(qUnit + row, gq, kUnit + row, gk, H, df, dots);
   for (int c = threadIdx.x; c < d; c += blockDim.x) {
     int h = c / df;
     T lq = qLen[r * H + h], lk = kLen[r * H + h];
