@@ -78,9 +78,30 @@ Operand<T> operand(const Env& e, const T* x, long long n) {
   return o;
 }
 
+// A bf16 copy of n float values (a weight for a product with bf16 operands and result).
+inline Buf<bf16> bf16Copy(const float* x, long long n) {
+  Buf<bf16> h(n);
+  roundInto(x, h.get(), n);
+  return h;
+}
+inline Buf<bf16> bf16Copy(const double*, long long) { throw ArgError("bf16 products need float32 parameters"); }
+
+// y [R, out] = x [R, in] W^T with bf16 x and y (float32 accumulation) and float32 master weights W
+template <class T>
+void linearBf16(const bf16* x, const T* W, bf16* y, long long R, int in, int out) {
+  Buf<bf16> wh = bf16Copy(W, (long long) in * out);
+  bmm<bf16>(PMode::BF16, false, true, (int) R, out, in, 1, Opd<bf16>(x), in, 0, Opd<bf16>(wh.get()), in, 0, 0, y, out, 0, 1);
+}
+
 // y [R, out] = x [R, in] W^T (+ beta y), W [out, in]
 template <class T>
-void linear(const Env& e, Opd<T> x, const T* W, T* y, long long R, int in, int out, double beta = 0) {
+struct NoDeduce {
+  using type = T;
+};
+
+// (W: a weight pointer or an operand with its bf16 copy)
+template <class T>
+void linear(const Env& e, Opd<T> x, typename NoDeduce<Opd<T>>::type W, T* y, long long R, int in, int out, double beta = 0) {
   bmm<T>(e.mm, false, true, (int) R, out, in, 1, x, in, 0, W, in, 0, beta, y, out, 0, 1);
 }
 
@@ -128,6 +149,8 @@ struct LayerRef {
 template <class T>
 struct LayerSave {
   Buf<T> q, k, v, qPre, kPre, qInv, kInv, qr, kr, lse, merged, attnOut;
+  Buf<bf16> attnOutH;  // the fused attention's own (bf16) output, instead of attnOut and merged
+  Buf<bf16> qrH, krH;  // the fused attention's bf16 q and k after RoPE, instead of qr and kr
   Buf<T> qs, ks, qa, ka, va, qLen, kLen, qUnit, kUnit, lrPre, mom, y, tttInv, tttN, gPre;
   Operand<T> xs, ms;  // the layer input and the merged output as product operands
   std::unique_ptr<DeviceOp<T>> op;
@@ -136,10 +159,52 @@ struct LayerSave {
 // What a LaCT layer keeps from a step's first forward for its backward, so the recomputing
 // forward runs neither the op nor the attention again: the op's saved state (with its inputs) and
 // output, and the attention's output and row statistics.
+// withNs: the op keeps Newton-Schulz's iterates too (as many layers as memory allows, see
+// ModelImpl::nsLayers_), so the backward does not recompute them.
 template <class T>
 struct KeptOp {
+  bool withNs = false;
   std::unique_ptr<DeviceOp<T>> op;
   Buf<T> y, attnOut, lse;
+  Buf<bf16> attnOutH;
+};
+
+// Work on the runtime's side stream that runs beside the main stream's: after fork() the side
+// stream runs after everything issued so far on the main stream; after join() the main stream runs
+// after everything issued on the side. Whatever the side work reads or writes must stay allocated
+// until join(): frees are ordered on the main stream only.
+class SideStream {
+ public:
+  SideStream() {
+    LACT_CK(cudaEventCreateWithFlags(&fork_, cudaEventDisableTiming));
+    LACT_CK(cudaEventCreateWithFlags(&join_, cudaEventDisableTiming));
+  }
+  ~SideStream() {
+    cudaEventDestroy(fork_);
+    cudaEventDestroy(join_);
+  }
+  SideStream(const SideStream&) = delete;
+  SideStream& operator=(const SideStream&) = delete;
+  cudaStream_t fork() {
+    LACT_CK(cudaEventRecord(fork_, rt().stream));
+    LACT_CK(cudaStreamWaitEvent(rt().side, fork_, 0));
+    return rt().side;
+  }
+  void join() {
+    LACT_CK(cudaEventRecord(join_, rt().side));
+    LACT_CK(cudaStreamWaitEvent(rt().stream, join_, 0));
+  }
+
+ private:
+  cudaEvent_t fork_, join_;
+};
+
+// An attention pass started by LactLayerDev::attnStart or attnBackStart: the bf16 operands the
+// fused kernel reads (kept until the pass is joined) and whether it runs on the side stream.
+struct PendingAttention {
+  Buf<bf16> v, o, dO;
+  Buf<unsigned char> mask;
+  bool side = false;
 };
 
 template <class T>
@@ -153,10 +218,13 @@ class LactLayerDev {
     for (int i = 0; i < hd_ / 2; i++) invFreq_[i] = 1.0 / std::pow(s.ropeTheta, (2.0 * i) / hd_);
   }
 
-  // out [R, d] = layer(x [R, d]); the save keeps pointers' worth of state (x itself stays the caller's).
-  // keep: null, or where this step keeps the layer's op (filled by the first forward, taken by
-  // the recomputing one).
-  LayerSave<T> forward(const LayerRef<T>& p, const T* x, const Rows<T>& r, T* out, KeptOp<T>* keep = nullptr) {
+  // out [R, d] = layer(x [R, d]), x given as the products' operand (which the save takes over; it
+  // may hold only the bf16 copy when products run in bf16). keep: null, or where this step keeps
+  // the layer's op (filled by the first forward, taken by the recomputing one).
+  // saving: whether a backward will start from the returned save (else the feature chain's
+  // activations are not written).
+  LayerSave<T> forward(const LayerRef<T>& p, Operand<T>&& x, const Rows<T>& r, T* out, KeptOp<T>* keep = nullptr,
+      bool saving = true) {
     LayerSave<T> sv;
     long long R = r.count();
     const T* qkv = p.p[QKV];
@@ -164,7 +232,7 @@ class LactLayerDev {
     sv.q = Buf<T>(R * d_);
     sv.k = Buf<T>(R * d_);
     sv.v = Buf<T>(R * d_);
-    sv.xs = operand(e_, x, R * d_);
+    sv.xs = std::move(x);
     linear(e_, sv.xs.opd(), qkv, sv.q.get(), R, d_, d_);
     linear(e_, sv.xs.opd(), qkv + (long long) d_ * d_, sv.k.get(), R, d_, d_);
     linear(e_, sv.xs.opd(), qkv + 2LL * d_ * d_, sv.v.get(), R, d_, d_);
@@ -178,42 +246,75 @@ class LactLayerDev {
       MROWS(mk::rmsForward<T>, R, sv.qPre.get(), p.p[Q_NORM], sv.q.get(), sv.qInv.get(), d_, EPS);
       MROWS(mk::rmsForward<T>, R, sv.kPre.get(), p.p[K_NORM], sv.k.get(), sv.kInv.get(), d_, EPS);
     }
-    sv.qr = Buf<T>(R * d_);
-    sv.kr = Buf<T>(R * d_);
-    rope(sv.q.get(), sv.qr.get(), r, 1);
-    rope(sv.k.get(), sv.kr.get(), r, 1);
-    sv.merged = Buf<T>(R * d_);
+    if (fused()) {
+      sv.qrH = Buf<bf16>(R * d_);
+      sv.krH = Buf<bf16>(R * d_);
+      rope(sv.q.get(), sv.qrH.get(), r, 1);
+      rope(sv.k.get(), sv.krH.get(), r, 1);
+    } else {
+      sv.qr = Buf<T>(R * d_);
+      sv.kr = Buf<T>(R * d_);
+      rope(sv.q.get(), sv.qr.get(), r, 1);
+      rope(sv.k.get(), sv.kr.get(), r, 1);
+    }
     prof("attention");
-    bool keptAttention = keep && keep->attnOut.size();
+    // the first forward of this step may have kept the attention's output and row statistics
+    bool keptAttention = keep && (keep->attnOut.size() || keep->attnOutH.size());
+    bool first = keep && !keep->op;
+    if (!fused()) sv.merged = Buf<T>(R * d_);
+    PendingAttention pa;
     if (keptAttention) {
-      // the first forward of this step kept the attention's output and row statistics
       sv.attnOut = std::move(keep->attnOut);
+      sv.attnOutH = std::move(keep->attnOutH);
       sv.lse = std::move(keep->lse);
-      copy(sv.merged.get(), sv.attnOut.get(), R * d_);
     } else {
       sv.lse = Buf<T>(R * s_.attnHeads);
-      attnForward(sv.qr.get(), sv.kr.get(), sv.v.get(), r, sv.merged.get(), sv.lse.get());
+      pa = attnStart(sv, r);
     }
-    if (s_.tttEnabled) {
-      if (!keptAttention) {
-        sv.attnOut = Buf<T>(R * d_);  // the backward's row sums need the attention's own output
-        copy(sv.attnOut.get(), sv.merged.get(), R * d_);
-      }
-      bool first = keep && !keep->op;
-      tttForward(p, r, sv, keep);
-      if (first) {
-        keep->attnOut = std::move(sv.attnOut);
-        keep->lse = std::move(sv.lse);
-      }
+    // the TTT branch runs while the attention does (when the attention runs on the side stream)
+    Buf<T> yhat;
+    if (s_.tttEnabled) yhat = tttForward(p, r, sv, keep, saving);
+    prof("attention");
+    if (!keptAttention) {
+      attnJoin(pa);
+      sv.attnOutH = std::move(pa.o);
+    }
+    merge(sv, yhat, R * d_);
+    if (first) {
+      keep->attnOut = std::move(sv.attnOut);
+      keep->attnOutH = std::move(sv.attnOutH);
+      keep->lse = std::move(sv.lse);
     }
     prof("o_proj");
-    sv.ms = operand(e_, sv.merged.get(), R * d_);
     linear(e_, sv.ms.opd(), p.p[O_PROJ], out, R, d_, d_);
     return sv;
   }
 
+  // sv.ms, the operand of o_proj: the attention's output plus the TTT branch's yhat (when there is
+  // one). Without the fused attention the sum is sv.merged and the attention's output, which the
+  // backward needs, stays in sv.attnOut; the fused attention's bf16 output stays in sv.attnOutH,
+  // and in bf16 the sum is written as the operand alone.
+  void merge(LayerSave<T>& sv, const Buf<T>& yhat, long long n) {
+    if (sv.attnOutH.size()) {
+      sv.ms.h = Buf<bf16>(n);
+      if (s_.tttEnabled) ML((mk::addBf16<T>), n, sv.attnOutH.get(), yhat.get(), sv.ms.h.get(), n);
+      else LACT_CK(cudaMemcpyAsync(sv.ms.h.get(), sv.attnOutH.get(), n * sizeof(bf16), cudaMemcpyDeviceToDevice, rt().stream));
+      return;
+    }
+    if (s_.tttEnabled) {
+      if (sv.attnOut.size()) {
+        copy(sv.merged.get(), sv.attnOut.get(), n);  // kept from the first forward
+      } else {
+        sv.attnOut = Buf<T>(n);
+        copy(sv.attnOut.get(), sv.merged.get(), n);
+      }
+      ML(mk::addInto<T>, n, sv.merged.get(), yhat.get(), n);
+    }
+    sv.ms = operand(e_, sv.merged.get(), n);
+  }
+
   // dx [R, d] += the layer's input gradient for dOut; parameter gradients added into p.g.
-  void backward(const LayerRef<T>& p, LayerSave<T>& sv, const T* x, const Rows<T>& r, const T* dOut, T* dx) {
+  void backward(const LayerRef<T>& p, LayerSave<T>& sv, const Rows<T>& r, const T* dOut, T* dx) {
     long long R = r.count();
     Buf<T> dM(R * d_);
     prof("o_proj");
@@ -221,13 +322,16 @@ class LactLayerDev {
     linearBack(e_, sv.ms.opd(), p.p[O_PROJ], dos.opd(), (T*) nullptr, p.g[O_PROJ], R, d_, d_);
     bmm<T>(e_.mm, false, false, (int) R, d_, d_, 1, dos.opd(), d_, 0, p.p[O_PROJ], d_, 0, 0, dM.get(), d_, 0, 1);
     Buf<T> dq = zeros<T>(R * d_), dk = zeros<T>(R * d_), dv = zeros<T>(R * d_);
-    {
-      prof("attention");
-      attnBackward(sv, r, dM.get(), dq.get(), dk.get(), dv.get());
-    }
+    prof("attention");
+    PendingAttention pa = attnBackStart(sv, r, dM.get(), dq.get(), dk.get(), dv.get());
+    // the TTT branch's backward down to its features runs while the attention's does
+    DeviceGrads<T> og;
+    if (s_.tttEnabled) og = tttBackward(p, sv, r, dM.get(), dx);
+    prof("attention");
+    attnJoin(pa);
     rope(dq.get(), dq.get(), r, -1);
     rope(dk.get(), dk.get(), r, -1);
-    if (s_.tttEnabled) tttBackward(p, sv, x, r, dM.get(), dx, dq.get(), dk.get(), dv.get());
+    if (s_.tttEnabled) tttFeaturesBackward(p, sv, og, r, dq.get(), dk.get(), dv.get());
     const T* dqIn = dq.get();
     const T* dkIn = dk.get();
     Buf<T> dqp, dkp;
@@ -254,9 +358,10 @@ class LactLayerDev {
   }
 
  private:
-  void rope(const T* x, T* y, const Rows<T>& r, int dir) {
+  template <class O>
+  void rope(const T* x, O* y, const Rows<T>& r, int dir) {
     ropeTables(r.L);
-    ML(mk::rope<T>, r.count() * s_.attnHeads * (hd_ / 2), x, y, r.count(), r.L, s_.attnHeads, hd_, cos_.get(), sin_.get(), dir);
+    ML((mk::rope<T, O>), r.count() * s_.attnHeads * (hd_ / 2), x, y, r.count(), r.L, s_.attnHeads, hd_, cos_.get(), sin_.get(), dir);
   }
 
   // cos and sin of position * invFreq_i for positions [0, L) (grown on demand, kept across steps)
@@ -301,7 +406,8 @@ class LactLayerDev {
 
   static Buf<bf16> rounded(const T* x, long long n) {
     Buf<bf16> h(n);
-    ML((k::convert<T, bf16>), n, x, h.get(), n);
+    if constexpr (std::is_same<T, float>::value) roundInto(x, h.get(), n);
+    else ML((k::convert<T, bf16>), n, x, h.get(), n);
     return h;
   }
 
@@ -316,33 +422,64 @@ class LactLayerDev {
 
   int flashWindow(const Rows<T>& r) const { return (int) std::min<long long>(s_.window, r.L); }
 
-  void fusedForward(const T* q, const T* k, const T* v, const Rows<T>& r, T* out, T* lse) {
-    if constexpr (std::is_same<T, float>::value) {
-      long long n = r.count() * d_;
-      Buf<bf16> qh = rounded(q, n), kh = rounded(k, n), vh = rounded(v, n), oh(n);
-      Buf<unsigned char> m = keyMask(r);
-      flashForward(qh.get(), kh.get(), vh.get(), m.get(), r.B, r.L, s_.attnHeads, hd_, flashWindow(r),
-          (float) (1.0 / std::sqrt((double) hd_)), oh.get(), lse, rt().stream);
-      ML((k::convert<bf16, T>), n, oh.get(), out, n);
-    }
+  // The attention's fused kernels run on the side stream unless LACT_CUDA_OVERLAP=0 (for
+  // comparisons and for per-section profiles, which time the main stream only).
+  static bool overlap() {
+    const char* env = std::getenv("LACT_CUDA_OVERLAP");
+    return !(env && std::string(env) == "0");
   }
 
-  void fusedBackward(const LayerSave<T>& sv, const Rows<T>& r, const T* o, const T* dO, T* dq, T* dk, T* dv) {
+  // Starts the attention's forward (sv.lse written): the fused kernel into pa.o (on the side
+  // stream when overlapping; wait for it with attnJoin) or the blockwise products into sv.merged
+  // (done on return).
+  PendingAttention attnStart(LayerSave<T>& sv, const Rows<T>& r) {
+    PendingAttention pa;
+    if (!fused()) {
+      attnForward(sv.qr.get(), sv.kr.get(), sv.v.get(), r, sv.merged.get(), sv.lse.get());
+      return pa;
+    }
     if constexpr (std::is_same<T, float>::value) {
       long long n = r.count() * d_;
-      Buf<bf16> qh = rounded(sv.qr.get(), n), kh = rounded(sv.kr.get(), n), vh = rounded(sv.v.get(), n);
-      Buf<bf16> oh = rounded(o, n), dOh = rounded(dO, n);
-      Buf<unsigned char> m = keyMask(r);
-      flashBackward(qh.get(), kh.get(), vh.get(), oh.get(), dOh.get(), sv.lse.get(), m.get(), r.B, r.L, s_.attnHeads, hd_,
-          flashWindow(r), (float) (1.0 / std::sqrt((double) hd_)), dq, dk, dv, rt().stream);
+      pa.v = rounded(sv.v.get(), n);
+      pa.o = Buf<bf16>(n);
+      pa.mask = keyMask(r);
+      pa.side = overlap();
+      flashForward(sv.qrH.get(), sv.krH.get(), pa.v.get(), pa.mask.get(), r.B, r.L, s_.attnHeads, hd_, flashWindow(r),
+          (float) (1.0 / std::sqrt((double) hd_)), pa.o.get(), sv.lse.get(), pa.side ? side_.fork() : rt().stream);
     }
+    return pa;
   }
 
+  // The main stream waits for an attention pass's work on the side stream.
+  void attnJoin(PendingAttention& pa) {
+    if (pa.side) side_.join();
+    pa.side = false;
+  }
+
+  // Starts the attention's backward for dO (dq written, dk and dv accumulated, all zeroed by the
+  // caller): the fused kernel (on the side stream when overlapping; wait for it with attnJoin) or the
+  // blockwise products (done on return).
+  PendingAttention attnBackStart(const LayerSave<T>& sv, const Rows<T>& r, const T* dO, T* dq, T* dk, T* dv) {
+    PendingAttention pa;
+    if (!fused()) {
+      attnBackward(sv, r, sv.attnOut.size() ? sv.attnOut.get() : sv.merged.get(), dO, dq, dk, dv);
+      return pa;
+    }
+    if constexpr (std::is_same<T, float>::value) {
+      long long n = r.count() * d_;
+      pa.v = rounded(sv.v.get(), n);
+      pa.dO = rounded(dO, n);
+      pa.mask = keyMask(r);
+      pa.side = overlap();
+      flashBackward(sv.qrH.get(), sv.krH.get(), pa.v.get(), sv.attnOutH.get(), pa.dO.get(), sv.lse.get(), pa.mask.get(), r.B, r.L,
+          s_.attnHeads, hd_, flashWindow(r), (float) (1.0 / std::sqrt((double) hd_)), dq, dk, dv,
+          pa.side ? side_.fork() : rt().stream);
+    }
+    return pa;
+  }
+
+  // The blockwise attention: per block of queries, cuBLAS products and a softmax kernel.
   void attnForward(const T* q, const T* k, const T* v, const Rows<T>& r, T* out, T* lse) {
-    if (fused()) {
-      fusedForward(q, k, v, r, out, lse);
-      return;
-    }
     int H = s_.attnHeads, L = r.L, bq = queryBlock(r);
     long long W = s_.window;
     double scale = 1.0 / std::sqrt((double) hd_);
@@ -361,15 +498,10 @@ class LactLayerDev {
 
   // dq is written, dk and dv accumulated (all zeroed by the caller), for dOut of the attention
   // output (the merged gradient: the attention output feeds the sum before o_proj unchanged).
-  void attnBackward(const LayerSave<T>& sv, const Rows<T>& r, const T* dO, T* dq, T* dk, T* dv) {
+  void attnBackward(const LayerSave<T>& sv, const Rows<T>& r, const T* o, const T* dO, T* dq, T* dk, T* dv) {
     int H = s_.attnHeads, L = r.L, bq = queryBlock(r);
     long long W = s_.window;
     double scale = 1.0 / std::sqrt((double) hd_);
-    const T* o = sv.attnOut.size() ? sv.attnOut.get() : sv.merged.get();
-    if (fused()) {
-      fusedBackward(sv, r, o, dO, dq, dk, dv);
-      return;
-    }
     Buf<T> D(r.count() * H);
     const T *q = sv.qr.get(), *k = sv.kr.get(), *v = sv.v.get();
     ML(mk::attnRowDot<T>, r.count() * H, dO, o, D.get(), L, H, hd_, r.count() * H);
@@ -406,17 +538,20 @@ class LactLayerDev {
     return w;
   }
 
-  void tttForward(const LayerRef<T>& p, const Rows<T>& r, LayerSave<T>& sv, KeptOp<T>* keep) {
+  // The TTT branch's gated output yhat [R, d] (added to the attention's output by the caller).
+  Buf<T> tttForward(const LayerRef<T>& p, const Rows<T>& r, LayerSave<T>& sv, KeptOp<T>* keep, bool saving) {
     long long R = r.count(), Rd = R * d_;
     int Hf = s_.lactHeads, B = r.B, L = r.L;
     bool adopt = keep && keep->op;
     prof("ttt.features");
-    sv.qs = Buf<T>(Rd);
-    sv.ks = Buf<T>(Rd);
-    sv.qLen = Buf<T>(R * Hf);
-    sv.kLen = Buf<T>(R * Hf);
-    sv.qUnit = Buf<T>(Rd);
-    sv.kUnit = Buf<T>(Rd);
+    if (saving || !fusedFeatures()) {
+      sv.qs = Buf<T>(Rd);
+      sv.ks = Buf<T>(Rd);
+      sv.qLen = Buf<T>(R * Hf);
+      sv.kLen = Buf<T>(R * Hf);
+      sv.qUnit = Buf<T>(Rd);
+      sv.kUnit = Buf<T>(Rd);
+    }
     DeviceOpInputs<T> in;
     if (fusedFeatures()) {
       if (!adopt) {
@@ -454,7 +589,7 @@ class LactLayerDev {
       sv.op = std::move(keep->op);
       sv.y = std::move(keep->y);
     } else {
-      runOp(p, r, sv, keep != nullptr, std::move(in));
+      runOp(p, r, sv, keep && !keep->withNs, std::move(in));
     }
     prof("ttt.out");
     sv.tttInv = Buf<T>(R * Hf);
@@ -467,17 +602,17 @@ class LactLayerDev {
     }
     Buf<T> yhat(Rd);
     ML(mk::gateApply<T>, Rd, sv.tttN.get(), sv.gPre.get(), yhat.get(), R, Hf, df_);
-    ML(mk::addInto<T>, Rd, sv.merged.get(), yhat.get(), Rd);
     if (keep && !adopt) {
       keep->op = std::move(sv.op);
       keep->y = std::move(sv.y);
     }
+    return yhat;
   }
 
   // The op's inputs in its instance layout, the op (its state kept for the backward; without
-  // Newton-Schulz's iterates when `kept`, to bound the memory of ops kept across the step) and sv.y.
-  // `in` holds the op's q, k, v in the instance layout when the fused feature kernel wrote them.
-  void runOp(const LayerRef<T>& p, const Rows<T>& r, LayerSave<T>& sv, bool kept, DeviceOpInputs<T>&& in) {
+  // Newton-Schulz's iterates when `recomputeNs`, to bound the memory of ops kept across the step)
+  // and sv.y. `in` holds the op's q, k, v in the instance layout when the fused feature kernel wrote them.
+  void runOp(const LayerRef<T>& p, const Rows<T>& r, LayerSave<T>& sv, bool recomputeNs, DeviceOpInputs<T>&& in) {
     long long R = r.count(), Rd = R * d_;
     int Hf = s_.lactHeads, dh = s_.fastHidden, B = r.B, L = r.L, n = B * Hf;
     if (!in.q.size()) {
@@ -514,7 +649,7 @@ class LactLayerDev {
     Spec spec{0, s_.prenorm ? 1 : 0, s_.chunk, s_.muon, s_.momentum, false, s_.ns};
     Buf<T> yi(Rd);
     prof("ttt.op");
-    sv.op = deviceOp<T>(e_.precision, e_.update | (kept ? UPD_RECOMPUTE_NS : 0), dims, spec, std::move(in));
+    sv.op = deviceOp<T>(e_.precision, e_.update | (recomputeNs ? UPD_RECOMPUTE_NS : 0), dims, spec, std::move(in));
     sv.op->run(yi.get());
     prof("ttt.out");
     sv.y = Buf<T>(Rd);
@@ -541,7 +676,10 @@ class LactLayerDev {
         p.g[right], df_, (long long) rk * df_, Hf);
   }
 
-  void tttBackward(const LayerRef<T>& p, LayerSave<T>& sv, const T* x, const Rows<T>& r, const T* dM, T* dx, T* dq, T* dk, T* dv) {
+  // The TTT branch's backward for dM (the merged output's gradient) down to the op's input
+  // gradients, which it returns: the gate, ttt_norm, the op, the initial weights, the rates and the
+  // momentum (their input gradients added into dx). tttFeaturesBackward takes it from there.
+  DeviceGrads<T> tttBackward(const LayerRef<T>& p, LayerSave<T>& sv, const Rows<T>& r, const T* dM, T* dx) {
     long long R = r.count(), Rd = R * d_;
     int Hf = s_.lactHeads, dh = s_.fastHidden, B = r.B, L = r.L, n = B * Hf;
     const T* dYHat = dM;
@@ -565,7 +703,7 @@ class LactLayerDev {
       og = sv.op->backwardOnDevice(dYi.get());
       sv.op.reset();
     }
-    prof("ttt.features");
+    prof("ttt.rates");
     long long ws = (long long) dh * df_;
     initialWeightBack(p, og.w.get(), B, W0, W0_LEFT, W0_RIGHT);
     ML(mk::sumOverBatch<T>, (long long) Hf * ws, og.w.get() + n * ws, p.g[W1], (long long) Hf * ws, B, true);
@@ -580,6 +718,16 @@ class LactLayerDev {
       linearBack(e_, sv.xs.opd(), p.p[MOM_W], Opd<T>(dm.get()), dx, p.g[MOM_W], R, d_, Hf);
       colSum(dm.get(), R, Hf, p.g[MOM_B]);
     }
+    return og;
+  }
+
+  // The feature chain's backward from the op's input gradients og: added into dq, dk, dv (the
+  // gradients of the q, k, v projections) and into the scale and offset gradients.
+  void tttFeaturesBackward(const LayerRef<T>& p, const LayerSave<T>& sv, const DeviceGrads<T>& og, const Rows<T>& r, T* dq,
+      T* dk, T* dv) {
+    long long R = r.count(), Rd = R * d_;
+    int Hf = s_.lactHeads, B = r.B, L = r.L;
+    prof("ttt.features");
     if (fusedFeatures() && d_ <= 16 * mk::TPB) {
       Buf<T> dqs(Rd), dks(Rd), pq(Rd), pk(Rd);
       ropeTables(L);
@@ -625,6 +773,7 @@ class LactLayerDev {
 
   Env e_;
   const ModelSpec& s_;
+  SideStream side_;
   int d_, hd_, df_;
   std::vector<double> invFreq_;
   Buf<T> cos_, sin_;
@@ -677,6 +826,7 @@ struct Batch {
 template <class T>
 struct BlockSave {
   Buf<T> n1, inv1, a, h, n2, inv2, g, u, hm;
+  Buf<bf16> gh, uh;  // g and u when products run in bf16 (then g and u stay empty)
   Operand<T> n2s, hms;  // the MLP's product operands
   LayerSave<T> layer;
   Buf<T> xp;  // the packed layer input (document restart)
@@ -801,6 +951,12 @@ class ModelImpl final : public NativeModel {
     X.emplace_back(R * d);
     ML(mk::gatherRows<T>, R * d, P_.get() + l_.embed, idsD.get(), X[0].get(), R, d);
     std::vector<KeptOp<T>> kept(grads && keepOps(batch) ? s_.layers : 0);
+    long long atStart = allocatedBytes();
+    if (!kept.empty()) {
+      int nsLayers = keptIterates(batch);
+      for (int i = s_.layers - nsLayers; i < s_.layers; i++) kept[i].withNs = true;
+      resetStepPeak();
+    }
     for (int i = 0; i < s_.layers; i++) {
       X.emplace_back(R * d);
       BlockSave<T> sv = blockForward(i, X[i].get(), batch, X[i + 1].get(), kept.empty() ? nullptr : &kept[i]);
@@ -813,9 +969,9 @@ class ModelImpl final : public NativeModel {
       for (int i = s_.layers - 1; i >= 0; i--) {
         Buf<T> next = zeros<T>(R * d);
         {
-          Buf<T> out(R * d);
           Profile::get().phase("recompute");
-          BlockSave<T> sv = blockForward(i, X[i].get(), batch, out.get(), kept.empty() ? nullptr : &kept[i]);
+          // the block's output is not needed again: the recompute stops at the MLP's hidden activation
+          BlockSave<T> sv = blockForward(i, X[i].get(), batch, nullptr, kept.empty() ? nullptr : &kept[i]);
           X[i + 1] = Buf<T>();
           Profile::get().phase("bwd");
           blockBackward(i, sv, X[i].get(), batch, dX.get(), next.get());
@@ -824,6 +980,7 @@ class ModelImpl final : public NativeModel {
       }
       embeddingBackward(ids, R, dX.get());
     }
+    if (!kept.empty()) measureStep(atStart);
     Profile::get().report(grads ? "forward+backward" : "forward");
     LACT_CK(cudaStreamSynchronize(rt().stream));
     return loss;
@@ -835,10 +992,10 @@ class ModelImpl final : public NativeModel {
     Rows<T> r{B, L, nullptr};
     Buf<T> xd = up(x, Rd), out(Rd);
     LayerRef<T> p = ref(0);
-    LayerSave<T> sv = layer_.forward(p, xd.get(), r, out.get());
+    LayerSave<T> sv = layer_.forward(p, operand(e_, xd.get(), Rd), r, out.get());
     down(out.get(), y, Rd);
     Buf<T> dyd = up(dy, Rd), dxd = zeros<T>(Rd);
-    layer_.backward(p, sv, xd.get(), r, dyd.get(), dxd.get());
+    layer_.backward(p, sv, r, dyd.get(), dxd.get());
     down(dxd.get(), dx, Rd);
   }
 
@@ -908,6 +1065,51 @@ class ModelImpl final : public NativeModel {
     return s_.layers * perLayer + block + 4e9 < (double) availableBytes();
   }
 
+  // Newton-Schulz's iterates kept by one layer's op for the backward (bf16 storage on the bf16
+  // update path, else counted as float64): per update, the input and every step's X, A and B.
+  double iterateBytes(const Batch<T>& b) const {
+    if (!s_.muon) return 0;
+    const Rows<T>& r = b.packed ? b.packedRows : b.rows;
+    long long n = (long long) r.B * s_.lactHeads, df = s_.d / s_.lactHeads;
+    long long sm = std::min<long long>(s_.fastHidden, df), wd = std::max<long long>(s_.fastHidden, df);
+    long long updates = std::max(0, (r.L + s_.chunk - 1) / s_.chunk - 1), steps = (long long) s_.ns.size() / 3;
+    double elem = (e_.precision == PREC_BF16 && (e_.update & ~UPD_RECOMPUTE_NS) == UPD_BF16) ? 2 : 8;
+    return elem * updates * 3.0 * n * ((steps + 2) * sm * wd + 2.0 * steps * sm * sm);
+  }
+
+  // How many layers (the last ones) keep Newton-Schulz's iterates in this step's kept ops:
+  // LACT_CUDA_KEEP_NS when set; else none in the first step of a batch shape, and in later steps
+  // of that shape as many as fit beside what that first step needed on top of what was allocated
+  // at its start (nsNeed_, see measureStep), less a margin for the allocation pool's
+  // fragmentation. Sized per step, so allocations made since (the optimizer's moments after the
+  // first step) count. 760m at 32K on an 80 GB H100: 0.90 GB per layer; 23 layers ran at an
+  // 83.9 GB peak, 21 ran out of memory when the moments were left out of the count.
+  int keptIterates(const Batch<T>& b) {
+    const char* env = std::getenv("LACT_CUDA_KEEP_NS");
+    if (env && *env) return std::max(0, std::min(s_.layers, std::atoi(env)));
+    double per = iterateBytes(b);
+    long long shape = b.packed ? b.packedRows.count() * 65536LL + b.packedRows.L : b.rows.count() * 65536LL + b.rows.L;
+    if (per <= 0 || shape != nsShape_) {
+      nsShape_ = shape;
+      nsNeed_ = -1;
+      return 0;
+    }
+    if (nsNeed_ < 0) return 0;
+    const double margin = 4e9;
+    double spare = (double) capacityBytes() - (double) allocatedBytes() - (double) nsNeed_ - margin;
+    int layers = (int) std::max<long long>(0, std::min<long long>(s_.layers, (long long) std::floor(spare / per)));
+    if (Profile::get().on())
+      std::fprintf(stderr, "lact-profile Newton-Schulz iterates kept in %d layers (%.2f GB each; %.2f GB of %.2f GB held, a step needs %.2f GB more)\n",
+          layers, per / 1e9, allocatedBytes() / 1e9, capacityBytes() / 1e9, nsNeed_ / 1e9);
+    return layers;
+  }
+
+  // After the first step of a batch shape (no layer kept the iterates): what it needed on top of
+  // what was allocated at its start.
+  void measureStep(long long atStart) {
+    if (nsNeed_ < 0 && !std::getenv("LACT_CUDA_KEEP_NS")) nsNeed_ = stepPeakBytes() - atStart;
+  }
+
   void checkBatch(int B, int L, const int* ids, const int* docs, const int* targets) const {
     if (B < 1 || L < 1) throw ArgError("batch = " + std::to_string(B) + ", length = " + std::to_string(L) + ": both must be >= 1");
     for (long long i = 0; i < (long long) B * L; i++) {
@@ -963,15 +1165,27 @@ class ModelImpl final : public NativeModel {
   // are written as bf16 alone.
   bool bf16Products() const { return std::is_same<T, float>::value && e_.mm == PMode::BF16; }
 
+  // The block's forward into out [R, d]; a null out (the backward's recompute) skips the MLP's down
+  // projection, whose result only the next block reads, and keeps what the backward needs (a
+  // forward with an out keeps nothing: its save is dropped).
   BlockSave<T> blockForward(int i, const T* x, const Batch<T>& b, T* out, KeptOp<T>* keep = nullptr) {
+    bool saving = out == nullptr;
     LayerRef<T> p = ref(i);
     long long R = b.rows.count(), Rd = R * s_.d;
     int d = s_.d, w = s_.mlp;
     BlockSave<T> sv;
     prof("norm");
-    sv.n1 = Buf<T>(Rd);
     sv.inv1 = Buf<T>(R);
-    MROWS(mk::rmsForward<T>, R, x, p.p[ATTN_NORM], sv.n1.get(), sv.inv1.get(), d, s_.normEps);
+    // the normed input only feeds products (after the packing's gather, when packed): in bf16 it
+    // is written as their bf16 operand alone
+    Operand<T> n1;
+    if (bf16Products() && !b.packed) {
+      n1.h = Buf<bf16>(Rd);
+    } else {
+      sv.n1 = Buf<T>(Rd);
+      n1.p = sv.n1.get();
+    }
+    MROWS(mk::rmsForward<T>, R, x, p.p[ATTN_NORM], sv.n1.get(), sv.inv1.get(), d, s_.normEps, n1.h.get());
     sv.a = Buf<T>(Rd);
     if (b.packed) {
       if (b.pack.rows > 0) {
@@ -979,39 +1193,52 @@ class ModelImpl final : public NativeModel {
         sv.xp = Buf<T>(Rp * d);
         ML(mk::gatherMapped<T>, Rp * d, sv.n1.get(), b.pack.map.get(), sv.xp.get(), Rp, d);
         Buf<T> yp(Rp * d);
-        sv.layer = layer_.forward(p, sv.xp.get(), b.packedRows, yp.get(), keep);
+        sv.layer = layer_.forward(p, operand(e_, sv.xp.get(), Rp * d), b.packedRows, yp.get(), keep, saving);
         sv.a.zero();
         ML(mk::scatterMapped<T>, Rp * d, yp.get(), b.pack.map.get(), sv.a.get(), Rp, d);
       } else {
         sv.a.zero();
       }
     } else {
-      sv.layer = layer_.forward(p, sv.n1.get(), b.rows, sv.a.get(), keep);
+      sv.layer = layer_.forward(p, std::move(n1), b.rows, sv.a.get(), keep, saving);
     }
     prof("norm");
     sv.h = Buf<T>(Rd);
     copy(sv.h.get(), x, Rd);
     ML(mk::addInto<T>, Rd, sv.h.get(), sv.a.get(), Rd);
     sv.a = Buf<T>();
-    sv.n2 = Buf<T>(Rd);
     sv.inv2 = Buf<T>(R);
-    MROWS(mk::rmsForward<T>, R, sv.h.get(), p.p[MLP_NORM], sv.n2.get(), sv.inv2.get(), d, s_.normEps);
-    prof("mlp");
-    sv.g = Buf<T>(R * w);
-    sv.u = Buf<T>(R * w);
-    sv.n2s = operand(e_, sv.n2.get(), Rd);
-    linear(e_, sv.n2s.opd(), p.p[GATE], sv.g.get(), R, d, w);
-    linear(e_, sv.n2s.opd(), p.p[UP], sv.u.get(), R, d, w);
-    // the hidden activation only feeds products: in bf16 it is written as their bf16 operand alone
+    // the normed input only feeds the MLP's products: in bf16 it is written as their operand alone
     if (bf16Products()) {
-      sv.hms.h = Buf<bf16>(R * w);
+      sv.n2s.h = Buf<bf16>(Rd);
     } else {
+      sv.n2 = Buf<T>(Rd);
+      sv.n2s.p = sv.n2.get();
+    }
+    MROWS(mk::rmsForward<T>, R, sv.h.get(), p.p[MLP_NORM], sv.n2.get(), sv.inv2.get(), d, s_.normEps, sv.n2s.h.get());
+    prof("mlp");
+    if (bf16Products()) {
+      // bf16 products keep the MLP's activations in bf16 (as autocast does): the gate and up
+      // products write bf16, and the hidden activation is written as its products' operand alone
+      sv.gh = Buf<bf16>(R * w);
+      sv.uh = Buf<bf16>(R * w);
+      linearBf16(sv.n2s.h.get(), p.p[GATE], sv.gh.get(), R, d, w);
+      linearBf16(sv.n2s.h.get(), p.p[UP], sv.uh.get(), R, d, w);
+      sv.hms.h = Buf<bf16>(R * w);
+      ML(mk::swigluBf16, R * w, sv.gh.get(), sv.uh.get(), sv.hms.h.get(), R * w);
+    } else {
+      sv.g = Buf<T>(R * w);
+      sv.u = Buf<T>(R * w);
+      linear(e_, sv.n2s.opd(), p.p[GATE], sv.g.get(), R, d, w);
+      linear(e_, sv.n2s.opd(), p.p[UP], sv.u.get(), R, d, w);
       sv.hm = Buf<T>(R * w);
       sv.hms.p = sv.hm.get();
+      ML(mk::swiglu<T>, R * w, sv.g.get(), sv.u.get(), sv.hm.get(), (bf16*) nullptr, R * w);
     }
-    ML(mk::swiglu<T>, R * w, sv.g.get(), sv.u.get(), sv.hm.get(), sv.hms.h.get(), R * w);
-    copy(out, sv.h.get(), Rd);
-    linear(e_, sv.hms.opd(), p.p[DOWN], out, R, w, d, 1.0);
+    if (out) {
+      copy(out, sv.h.get(), Rd);
+      linear(e_, sv.hms.opd(), p.p[DOWN], out, R, w, d, 1.0);
+    }
     return sv;
   }
 
@@ -1024,21 +1251,31 @@ class ModelImpl final : public NativeModel {
     copy(dh.get(), dy, Rd);
     {
       prof("mlp");
-      Buf<T> dhm(R * w);
       Operand<T> dys = operand(e_, dy, Rd);
-      bmm<T>(e_.mm, false, false, (int) R, w, d, 1, dys.opd(), d, 0, p.p[DOWN], w, 0, 0, dhm.get(), w, 0, 1);
       bmm<T>(e_.mm, true, false, d, w, (int) R, 1, dys.opd(), d, 0, sv.hms.opd(), w, 0, 1, p.g[DOWN], w, 0, 1);
       sv.hms = Operand<T>();
       sv.hm = Buf<T>();
-      Buf<bf16> dgh(bf16Products() ? R * w : 0), duh(bf16Products() ? R * w : 0);
-      ML(mk::swigluBackward<T>, R * w, sv.g.get(), sv.u.get(), dhm.get(), dgh.get(), duh.get(), R * w);
+      // the gate's and up's gradients, written over their activations (in bf16 when products are)
+      Opd<T> dg(sv.g.get()), du(sv.u.get());
+      if (bf16Products()) {
+        Buf<bf16> dhh(R * w), wh = bf16Copy(p.p[DOWN], (long long) d * w);
+        bmm<bf16>(PMode::BF16, false, false, (int) R, w, d, 1, Opd<bf16>(dys.h.get()), d, 0, Opd<bf16>(wh.get()), w, 0, 0,
+            dhh.get(), w, 0, 1);
+        ML(mk::swigluBackwardBf16, R * w, sv.gh.get(), sv.uh.get(), dhh.get(), R * w);
+        dg = Opd<T>(nullptr, sv.gh.get());
+        du = Opd<T>(nullptr, sv.uh.get());
+      } else {
+        Buf<T> dhm(R * w);
+        bmm<T>(e_.mm, false, false, (int) R, w, d, 1, dys.opd(), d, 0, p.p[DOWN], w, 0, 0, dhm.get(), w, 0, 1);
+        ML(mk::swigluBackward<T>, R * w, sv.g.get(), sv.u.get(), dhm.get(), (bf16*) nullptr, (bf16*) nullptr, R * w);
+      }
       Buf<T> dn2 = zeros<T>(Rd);
-      Opd<T> dg = dgh.size() ? Opd<T>(sv.g.get(), dgh.get()) : Opd<T>(sv.g.get());
-      Opd<T> du = duh.size() ? Opd<T>(sv.u.get(), duh.get()) : Opd<T>(sv.u.get());
       linearBack(e_, sv.n2s.opd(), p.p[GATE], dg, dn2.get(), p.g[GATE], R, d, w);
       linearBack(e_, sv.n2s.opd(), p.p[UP], du, dn2.get(), p.g[UP], R, d, w);
       sv.g = Buf<T>();
       sv.u = Buf<T>();
+      sv.gh = Buf<bf16>();
+      sv.uh = Buf<bf16>();
       LactLayerDev<T>::normBack(sv.h.get(), sv.inv2.get(), p.p[MLP_NORM], dn2.get(), dh.get(), p.g[MLP_NORM], R, d, true);
     }
     Buf<T> dn1 = zeros<T>(Rd);
@@ -1048,11 +1285,11 @@ class ModelImpl final : public NativeModel {
         long long Rp = b.packedRows.count();
         Buf<T> dyp(Rp * d), dxp = zeros<T>(Rp * d);
         ML(mk::gatherMapped<T>, Rp * d, dh.get(), b.pack.map.get(), dyp.get(), Rp, d);
-        layer_.backward(p, sv.layer, sv.xp.get(), b.packedRows, dyp.get(), dxp.get());
+        layer_.backward(p, sv.layer, b.packedRows, dyp.get(), dxp.get());
         ML(mk::scatterMapped<T>, Rp * d, dxp.get(), b.pack.map.get(), dn1.get(), Rp, d);
       }
     } else {
-      layer_.backward(p, sv.layer, sv.n1.get(), b.rows, dh.get(), dn1.get());
+      layer_.backward(p, sv.layer, b.rows, dh.get(), dn1.get());
     }
     prof("norm");
     copy(dx, dh.get(), Rd);
@@ -1067,6 +1304,7 @@ class ModelImpl final : public NativeModel {
     Buf<T> hf(R * d), inv(R);
     MROWS(mk::rmsForward<T>, R, x, P_.get() + l_.finalNorm, hf.get(), inv.get(), d, s_.normEps);
     const T* W = P_.get() + (s_.tied ? l_.embed : l_.lmHead);
+    Operand<T> ws = operand(e_, W, (long long) V * d);  // rounded once for every chunk's products
     T* gW = G_.get() + (s_.tied ? l_.embed : l_.lmHead);
     long long rc = std::max<long long>(1, std::min<long long>(R, (1LL << 28) / ((long long) V * (long long) sizeof(T))));
     Buf<double> rowLoss(R);
@@ -1076,12 +1314,15 @@ class ModelImpl final : public NativeModel {
       long long m = std::min(rc, R - r0);
       Buf<T> logits(m * V);
       Operand<T> hs = operand(e_, hf.get() + r0 * d, m * d);
-      linear(e_, hs.opd(), W, logits.get(), m, d, V);
+      linear(e_, hs.opd(), ws.opd(), logits.get(), m, d, V);
       if (logitsOut) down(logits.get(), logitsOut + r0 * V, m * V);
-      MROWS(mk::crossEntropy<T>, m, logits.get(), tg + r0, rowLoss.get() + r0, V, grads);
+      // in bf16 the logits' gradient is written as its products' operand alone
+      Operand<T> dl;
+      if (grads && bf16Products()) dl.h = Buf<bf16>(m * V);
+      else dl.p = logits.get();
+      MROWS(mk::crossEntropy<T>, m, logits.get(), tg + r0, rowLoss.get() + r0, V, grads, dl.h.get());
       if (grads) {
-        Operand<T> dl = operand(e_, logits.get(), m * V);
-        bmm<T>(e_.mm, false, false, (int) m, d, V, 1, dl.opd(), V, 0, W, d, 0, 0, dhf.get() + r0 * d, d, 0, 1);
+        bmm<T>(e_.mm, false, false, (int) m, d, V, 1, dl.opd(), V, 0, ws.opd(), d, 0, 0, dhf.get() + r0 * d, d, 0, 1);
         bmm<T>(e_.mm, true, false, V, d, (int) m, 1, dl.opd(), V, 0, hs.opd(), d, 0, 1, gW, d, 0, 1);
       }
     }
@@ -1128,6 +1369,8 @@ class ModelImpl final : public NativeModel {
   Buf<T> P_, G_, m_, v_;
   Buf<unsigned char> decay_;
   long long steps_ = 0;
+  long long nsShape_ = -1;  // the batch shape nsNeed_ is for
+  long long nsNeed_ = -1;   // -1: not measured yet
 };
 
 Env envFor(int precision, int update) {

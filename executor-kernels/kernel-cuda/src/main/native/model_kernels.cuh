@@ -51,9 +51,10 @@ __global__ void embedBackward(const T* dy, const int* uniq, const int* start, co
   }
 }
 
-// RMSNorm per row: y = x / sqrt(mean(x^2) + eps) * gamma; inv[r] = 1 / sqrt(...)
+// RMSNorm per row: y = x / sqrt(mean(x^2) + eps) * gamma; inv[r] = 1 / sqrt(...); y is written as
+// bf16 into yh instead when yh is given (an output that only feeds bf16 products)
 template <class T>
-__global__ void rmsForward(const T* x, const T* gamma, T* y, T* inv, int w, double eps) {
+__global__ void rmsForward(const T* x, const T* gamma, T* y, T* inv, int w, double eps, bf16* yh = nullptr) {
   long long r = blockIdx.x;
   const T* xr = x + r * w;
   double s = 0;
@@ -61,7 +62,7 @@ __global__ void rmsForward(const T* x, const T* gamma, T* y, T* inv, int w, doub
   s = k::blockSum(s);
   T iv = (T) (1.0 / sqrt(s / w + eps));
   if (threadIdx.x == 0) inv[r] = iv;
-  for (int c = threadIdx.x; c < w; c += blockDim.x) y[r * w + c] = xr[c] * iv * gamma[c];
+  for (int c = threadIdx.x; c < w; c += blockDim.x) k::put(y, yh, r * w + c, xr[c] * iv * gamma[c]);
 }
 
 // RMSNorm backward per row: g = dy gamma, dx (+)= inv (g - xhat mean(g xhat)) with xhat = x inv;
@@ -135,11 +136,63 @@ __global__ void swigluBackward(T* g, T* u, const T* dh, bf16* gh, bf16* uh, long
   }
 }
 
+// The MLP on bf16 storage (bf16 products, as the official model under autocast keeps its
+// activations), in float arithmetic, two values per thread and one thread for an odd last value.
+__device__ inline float2 swigluPair(float2 g, float2 u) {
+  return make_float2(g.x / (1.f + __expf(-g.x)) * u.x, g.y / (1.f + __expf(-g.y)) * u.y);
+}
+
+// h = silu(g) u
+__global__ void swigluBf16(const bf16* g, const bf16* u, bf16* h, long long n) {
+  auto g2 = reinterpret_cast<const __nv_bfloat162*>(g);
+  auto u2 = reinterpret_cast<const __nv_bfloat162*>(u);
+  LACT_GS(i, n / 2) {
+    reinterpret_cast<__nv_bfloat162*>(h)[i] = __float22bfloat162_rn(swigluPair(__bfloat1622float2(g2[i]), __bfloat1622float2(u2[i])));
+  }
+  if ((n & 1) && blockIdx.x == 0 && threadIdx.x == 0) {
+    float a = __bfloat162float(g[n - 1]);
+    h[n - 1] = __float2bfloat16(a / (1.f + __expf(-a)) * __bfloat162float(u[n - 1]));
+  }
+}
+
+// dg = dh u silu'(g), du = dh silu(g) for one value
+__device__ inline void swigluBackOne(float a, float b, float d, float& dg, float& du) {
+  float s = 1.f / (1.f + __expf(-a));
+  dg = d * b * s * (1.f + a * (1.f - s));
+  du = d * a * s;
+}
+
+// The backward in place: g <- dh u silu'(g), u <- dh silu(g)
+__global__ void swigluBackwardBf16(bf16* g, bf16* u, const bf16* dh, long long n) {
+  auto g2 = reinterpret_cast<__nv_bfloat162*>(g);
+  auto u2 = reinterpret_cast<__nv_bfloat162*>(u);
+  auto d2 = reinterpret_cast<const __nv_bfloat162*>(dh);
+  LACT_GS(i, n / 2) {
+    float2 a = __bfloat1622float2(g2[i]), b = __bfloat1622float2(u2[i]), d = __bfloat1622float2(d2[i]), dg, du;
+    swigluBackOne(a.x, b.x, d.x, dg.x, du.x);
+    swigluBackOne(a.y, b.y, d.y, dg.y, du.y);
+    g2[i] = __float22bfloat162_rn(dg);
+    u2[i] = __float22bfloat162_rn(du);
+  }
+  if ((n & 1) && blockIdx.x == 0 && threadIdx.x == 0) {
+    float dg, du;
+    swigluBackOne(__bfloat162float(g[n - 1]), __bfloat162float(u[n - 1]), __bfloat162float(dh[n - 1]), dg, du);
+    g[n - 1] = __float2bfloat16(dg);
+    u[n - 1] = __float2bfloat16(du);
+  }
+}
+
+// out = bf16(a + b) for a bf16 a (the fused attention's output) and b of T (the TTT branch's)
+template <class T>
+__global__ void addBf16(const bf16* a, const T* b, bf16* out, long long n) {
+  LACT_GS(i, n) { out[i] = cvt<bf16>((T) cvt<float>(a[i]) + b[i]); }
+}
+
 // RoPE on [rows, heads, hd] (non-interleaved halves) at position rows % L: x cos + rotate_half(x) sin,
 // or the inverse rotation (dir -1) for the backward; cos and sin are tables [L, hd / 2] (float64
-// angles rounded to T once). In place allowed.
-template <class T>
-__global__ void rope(const T* x, T* y, long long rows, int L, int heads, int hd, const T* cosT, const T* sinT, int dir) {
+// angles rounded to T once). In place allowed. y may be bf16 (the fused attention's operands).
+template <class T, class O = T>
+__global__ void rope(const T* x, O* y, long long rows, int L, int heads, int hd, const T* cosT, const T* sinT, int dir) {
   int half = hd / 2;
   LACT_GS(i, rows * heads * half) {
     long long r = i / ((long long) heads * half);
@@ -148,8 +201,8 @@ __global__ void rope(const T* x, T* y, long long rows, int L, int heads, int hd,
     T c = cosT[at], s = dir > 0 ? sinT[at] : -sinT[at];
     long long base = (r * heads + h) * hd;
     T a = x[base + j], b = x[base + j + half];
-    y[base + j] = a * c - b * s;
-    y[base + j + half] = b * c + a * s;
+    y[base + j] = cvt<O>(a * c - b * s);
+    y[base + j + half] = cvt<O>(b * c + a * s);
   }
 }
 
@@ -432,9 +485,12 @@ __global__ void blockDs(const T* P, T* dP, const T* D, int b, int L, int H, int 
 }
 
 // Cross-entropy rows of logits [m, V] against targets (-1: not scored): loss[r] (double), and
-// when grad, logits <- softmax - onehot on scored rows, 0 on the others (the summed loss's gradient).
+// when grad, logits <- softmax - onehot on scored rows, 0 on the others (the summed loss's
+// gradient), written as bf16 into gh instead when gh is given (the operand of bf16 products).
+// The exponentials run in T (float32 ones are exact to a few units in the last place; the sums
+// are double).
 template <class T>
-__global__ void crossEntropy(T* logits, const int* targets, double* loss, int V, bool grad) {
+__global__ void crossEntropy(T* logits, const int* targets, double* loss, int V, bool grad, bf16* gh = nullptr) {
   long long r = blockIdx.x;
   T* x = logits + r * V;
   int tg = targets[r];
@@ -442,14 +498,15 @@ __global__ void crossEntropy(T* logits, const int* targets, double* loss, int V,
   for (int j = threadIdx.x; j < V; j += blockDim.x) mx = fmax(mx, (double) x[j]);
   mx = blockMax(mx);
   double s = 0;
-  for (int j = threadIdx.x; j < V; j += blockDim.x) s += exp((double) x[j] - mx);
+  for (int j = threadIdx.x; j < V; j += blockDim.x) s += (double) exp(x[j] - (T) mx);
   s = k::blockSum(s);
   double lse = mx + log(s);
   if (threadIdx.x == 0) loss[r] = tg >= 0 ? lse - (double) x[tg] : 0.0;
   __syncthreads();
   if (!grad) return;
+  bf16* hr = gh ? gh + r * V : nullptr;
   for (int j = threadIdx.x; j < V; j += blockDim.x)
-    x[j] = tg >= 0 ? (T) (exp((double) x[j] - lse) - (j == tg ? 1.0 : 0.0)) : (T) 0;
+    k::put(x, hr, j, tg >= 0 ? (T) (exp(x[j] - (T) lse) - (j == tg ? (T) 1 : (T) 0)) : (T) 0);
 }
 
 // out[0] = sum of v[0..n) in order (one block)
@@ -545,6 +602,7 @@ __device__ inline void headDots(const T* a1, const T* b1, const T* a2, const T* 
 // (saved), and, when instQ is given, the op's inputs in the instance layout [B*H, L, df]: the unit
 // vectors rotated at position r % L per attention head of hd channels (unless nope) and v (or its
 // silu). The same arithmetic as tttPrep, unitRows, rope and toInstances one after the other.
+// qs, ks, qLen, kLen, qUnit and kUnit may be null (a forward that keeps nothing for a backward).
 template <class T>
 __global__ void tttFeatures(const T* q, const T* kk, const T* v, const T* scale, const T* offset, T* qs, T* ks, T* qLen,
     T* kLen, T* qUnit, T* kUnit, T* instQ, T* instK, T* instV, const T* cosT, const T* sinT, int L, int d, int H, int df,
@@ -557,8 +615,10 @@ __global__ void tttFeatures(const T* q, const T* kk, const T* v, const T* scale,
   for (int c = threadIdx.x; c < d; c += blockDim.x) {
     T a = q[row + c] * scale[2 * c] + offset[2 * c];
     T e = kk[row + c] * scale[2 * c + 1] + offset[2 * c + 1];
-    qs[row + c] = a;
-    ks[row + c] = e;
+    if (qs) {
+      qs[row + c] = a;
+      ks[row + c] = e;
+    }
     uq[c] = siluQk ? (T) silu<T>((double) a) : a;
     uk[c] = siluQk ? (T) silu<T>((double) e) : e;
     if (instV) {
@@ -573,6 +633,7 @@ __global__ void tttFeatures(const T* q, const T* kk, const T* v, const T* scale,
     T lq = (T) sqrt(lens[0][h]), lk = (T) sqrt(lens[1][h]);
     uq[c] = uq[c] / (lq + (T) eps);
     uk[c] = uk[c] / (lk + (T) eps);
+    if (!qUnit) continue;
     qUnit[row + c] = uq[c];
     kUnit[row + c] = uk[c];
     if (c % df == 0) {

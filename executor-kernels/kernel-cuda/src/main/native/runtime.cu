@@ -78,6 +78,8 @@ std::string describe(Status s) {
 static Runtime g_rt;
 static std::atomic<long long> g_allocated{0};
 static std::atomic<long long> g_peak{0};
+static std::atomic<long long> g_stepPeak{0};
+static long long g_capacity = 0;
 
 std::mutex& lock() {
   static std::mutex m;
@@ -119,7 +121,12 @@ std::string init(int device) {
   }
   const blas::Api& b = blas::api();
   Runtime r;
-  LACT_CK(cudaStreamCreateWithFlags(&r.stream, cudaStreamNonBlocking));
+  // The main stream runs at the highest priority: its chains of small kernels (the TTT op) take
+  // multiprocessors as they free up, and the side stream's large kernels fill the rest.
+  int lowest = 0, highest = 0;
+  LACT_CK(cudaDeviceGetStreamPriorityRange(&lowest, &highest));
+  LACT_CK(cudaStreamCreateWithPriority(&r.stream, cudaStreamNonBlocking, highest));
+  LACT_CK(cudaStreamCreateWithPriority(&r.side, cudaStreamNonBlocking, lowest));
   LACT_CB(b.create(&r.handle));
   LACT_CB(b.setStream(r.handle, r.stream));
   // A fixed workspace keeps cuBLAS from allocating inside our calls (and makes it graph-safe).
@@ -141,6 +148,9 @@ std::string init(int device) {
     << (driverVersion % 1000) / 10 << ", cuBLAS " << blasVersion;
   r.description = d.str();
   r.device = device;
+  size_t freeB = 0, totalB = 0;
+  LACT_CK(cudaMemGetInfo(&freeB, &totalB));
+  g_capacity = static_cast<long long>(freeB);
   g_rt = r;
   return g_rt.description;
 }
@@ -156,8 +166,10 @@ void* deviceAlloc(size_t bytes) {
     throw Error(m.str());
   }
   long long now = g_allocated += static_cast<long long>(bytes);
-  long long peak = g_peak.load();
-  while (now > peak && !g_peak.compare_exchange_weak(peak, now)) {
+  for (std::atomic<long long>* mark : {&g_peak, &g_stepPeak}) {
+    long long peak = mark->load();
+    while (now > peak && !mark->compare_exchange_weak(peak, now)) {
+    }
   }
   return p;
 }
@@ -171,6 +183,9 @@ void deviceFree(void* p, size_t bytes) noexcept {
 long long allocatedBytes() { return g_allocated.load(); }
 long long peakAllocatedBytes() { return g_peak.load(); }
 void resetPeak() { g_peak = g_allocated.load(); }
+long long stepPeakBytes() { return g_stepPeak.load(); }
+void resetStepPeak() { g_stepPeak = g_allocated.load(); }
+long long capacityBytes() { return g_capacity; }
 
 long long availableBytes() {
   size_t freeB = 0, total = 0;
@@ -191,18 +206,27 @@ long long deviceUsedBytes() {
 
 // ---- products ----
 
-__global__ void toBf16(const float* src, __nv_bfloat16* dst, int rows, int cols, int ld, long long stride, long long total) {
-  for (long long i = blockIdx.x * (long long) blockDim.x + threadIdx.x; i < total; i += (long long) gridDim.x * blockDim.x) {
-    long long b = i / ((long long) rows * cols), e = i % ((long long) rows * cols);
-    dst[i] = __float2bfloat16(src[b * stride + (e / cols) * (long long) ld + e % cols]);
+// One (batch, row) per block iteration: the strided view's rows are contiguous, so the per-element
+// index needs no 64-bit division (which made this rounding compute-bound).
+__global__ void toBf16Rows(const float* src, __nv_bfloat16* dst, int rows, int cols, int ld, long long stride, long long nrows) {
+  for (long long r = blockIdx.x; r < nrows; r += gridDim.x) {
+    long long b = r / rows;
+    const float* s = src + b * stride + (r - b * rows) * (long long) ld;
+    __nv_bfloat16* d = dst + r * cols;
+    for (int c = threadIdx.x; c < cols; c += blockDim.x) d[c] = __float2bfloat16(s[c]);
   }
 }
 
 static Buf<__nv_bfloat16> roundedCopy(const float* src, int rows, int cols, int ld, long long stride, int batch) {
   long long total = (long long) rows * cols * batch;
   Buf<__nv_bfloat16> out(total);
-  int blocks = (int) std::min<long long>((total + 255) / 256, 8192);
-  toBf16<<<blocks, 256, 0, rt().stream>>>(src, out.get(), rows, cols, ld, stride, total);
+  if (ld == cols && (batch == 1 || stride == (long long) rows * cols)) {
+    roundInto(src, out.get(), total);  // contiguous (weights, whole activations)
+    return out;
+  }
+  long long nrows = (long long) rows * batch;
+  int blocks = (int) std::min<long long>(nrows, 65535);
+  toBf16Rows<<<blocks, cols >= 256 ? 256 : 128, 0, rt().stream>>>(src, out.get(), rows, cols, ld, stride, nrows);
   LACT_LAUNCHED();
   return out;
 }

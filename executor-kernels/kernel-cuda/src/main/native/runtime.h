@@ -40,6 +40,9 @@ enum class PMode {
 struct Runtime {
   int device = -1;
   cudaStream_t stream = nullptr;
+  // A second stream for kernels without cuBLAS that run beside the main stream's work (the model's
+  // attention beside its TTT branch); cuBLAS and every allocation stay on `stream`.
+  cudaStream_t side = nullptr;
   blas::Handle handle = nullptr;
   void* blasWorkspace = nullptr;
   std::string description;
@@ -55,6 +58,13 @@ void deviceFree(void* p, size_t bytes) noexcept;
 long long allocatedBytes();
 long long peakAllocatedBytes();
 void resetPeak();
+// A second high-water mark of the allocations, for sizing what a step keeps (the model resets it
+// per step), apart from the one memory() reports.
+long long stepPeakBytes();
+void resetStepPeak();
+// The device memory that was free when the runtime started: what this library's allocations can
+// reach at most (the CUDA context and the cuBLAS workspace already taken).
+long long capacityBytes();
 long long deviceUsedBytes();
 // What new allocations can still get: the device's free memory plus what the pool holds unused.
 long long availableBytes();

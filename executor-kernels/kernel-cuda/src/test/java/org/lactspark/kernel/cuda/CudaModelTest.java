@@ -198,38 +198,89 @@ class CudaModelTest {
   @Test
   void bfloat16FollowsFloat32WithoutTheTttBranch() {
     ModelConfig c = Presets.load("tiny", List.of("numLayers=2", "tttEnabled=false", "windowSize=24"));
-    double[] p = params(c, 12);
-    float[] f = new float[p.length];
-    for (int i = 0; i < p.length; i++) {
-      f[i] = (float) p[i];
-    }
-    TokenBatch t = tokens(c, 2, 150, 4);
     int[] docs = new int[300];
     for (int i = 0; i < 300; i++) {
       docs[i] = i >= 150 && i % 150 >= 131 ? 0 : i % 150 < 70 ? 1 : 2;
     }
-    TokenBatch b = new TokenBatch(2, 150, t.ids(), docs);
+    TokenBatch b = new TokenBatch(2, 150, tokens(c, 2, 150, 4).ids(), docs);
+    assertClose(step(c, DType.FLOAT32, b, 12), step(c, DType.BFLOAT16, b, 12));
+  }
+
+  /**
+   * With the TTT branch (plain updates, so bf16 stays comparable): in bfloat16 the attention runs on
+   * a second stream beside the TTT branch, forward and backward. A race between them (a buffer
+   * read before it is written or after it is freed) would show as a gradient off float32's or as
+   * two identical steps that differ.
+   */
+  @Test
+  void bfloat16WithTheTttBranchBesideTheAttentionFollowsFloat32AndRepeatsExactly() {
+    ModelConfig c = Presets.load("tiny", List.of("numLayers=2", "windowSize=24", "useMuon=false", "useMomentum=false"));
+    TokenBatch b = tokens(c, 2, 150, 6);
+    Step bf = step(c, DType.BFLOAT16, b, 14);
+    assertClose(step(c, DType.FLOAT32, b, 14), bf);
+    Step again = step(c, DType.BFLOAT16, b, 14);
+    assertEquals(bf.loss(), again.loss(), "summed loss of the same step");
+    assertArrayEquals(bf.gradient(), again.gradient(), "gradient of the same step");
+  }
+
+  /**
+   * A step keeps each layer's op from its first forward for the backward, and Newton-Schulz's
+   * iterates too for as many layers as the previous step of the same shape left memory for: the
+   * first step recomputes them, the second keeps them. Both give the same gradient.
+   */
+  @Test
+  void keptNewtonSchulzIteratesGiveTheRecomputedGradient() {
+    ModelConfig c = Presets.load("tiny", List.of("numLayers=2", "vocabSize=37"));
+    TokenBatch b = tokens(c, 2, 150, 8);
     int[] targets = LossTargets.of(b, false, c.vocabSize());
-    double[][] grads = new double[2][];
-    double[] loss = new double[2];
-    DType[] types = {DType.FLOAT32, DType.BFLOAT16};
-    for (int k = 0; k < 2; k++) {
-      try (CudaModel m = CudaModel.open(c, types[k])) {
-        m.setParams(new float[][] {f});
-        loss[k] = m.step(b, targets, true, null).sum();
-        float[] g = m.takeGradient();
-        grads[k] = new double[g.length];
-        for (int i = 0; i < g.length; i++) {
-          grads[k][i] = g[i];
-        }
+    try (CudaModel m = CudaModel.open(c, DType.FLOAT64)) {
+      m.setParams(params(c, 16));
+      m.memory();
+      m.step(b, targets, true, null);
+      double[] first = m.takeGradient64();
+      long firstPeak = m.memory()[0];
+      m.step(b, targets, true, null);
+      double[] second = m.takeGradient64();
+      long secondPeak = m.memory()[0];
+      // at least one layer's iterates more (2 updates x 12 matrices x 17 iterates of 32 x 32
+      // float64 values): the first step's backward recomputes one update's at a time
+      assertTrue(secondPeak - firstPeak >= 2 * 12 * 17 * 1024 * 8, "peaks " + firstPeak + ", " + secondPeak);
+      for (int i = 0; i < first.length; i++) {
+        assertEquals(first[i], second[i], 1e-10 * Math.max(1.0, Math.abs(first[i])), "element " + i);
       }
     }
-    assertEquals(loss[0], loss[1], 1e-2 * Math.abs(loss[0]), "summed loss");
+  }
+
+  private record Step(double loss, double[] gradient) {}
+
+  /** One step of a fresh model of type t on perturbed parameters (seed); its loss and gradient. */
+  private static Step step(ModelConfig c, DType t, TokenBatch b, long seed) {
+    double[] p = params(c, seed);
+    float[] f = new float[p.length];
+    for (int i = 0; i < p.length; i++) {
+      f[i] = (float) p[i];
+    }
+    try (CudaModel m = CudaModel.open(c, t)) {
+      m.setParams(new float[][] {f});
+      double loss = m.step(b, LossTargets.of(b, false, c.vocabSize()), true, null).sum();
+      float[] g = m.takeGradient();
+      double[] d = new double[g.length];
+      for (int i = 0; i < g.length; i++) {
+        d[i] = g[i];
+      }
+      return new Step(loss, d);
+    }
+  }
+
+  /** bf16's loss within 1% of float32's, its gradient within 5% (relative Euclidean norm). */
+  private static void assertClose(Step f32, Step bf16) {
+    assertEquals(f32.loss(), bf16.loss(), 1e-2 * Math.abs(f32.loss()), "summed loss");
     double num = 0;
     double den = 0;
-    for (int i = 0; i < grads[0].length; i++) {
-      num += (grads[1][i] - grads[0][i]) * (grads[1][i] - grads[0][i]);
-      den += grads[0][i] * grads[0][i];
+    for (int i = 0; i < f32.gradient().length; i++) {
+      double e = bf16.gradient()[i] - f32.gradient()[i];
+      num += e * e;
+      den += f32.gradient()[i] * f32.gradient()[i];
     }
     assertTrue(Math.sqrt(num / den) < 5e-2, "gradient relative error " + Math.sqrt(num / den));
   }
