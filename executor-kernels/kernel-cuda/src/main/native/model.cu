@@ -151,7 +151,7 @@ struct LayerSave {
   Buf<T> q, k, v, qPre, kPre, qInv, kInv, qr, kr, lse, merged, attnOut;
   Buf<bf16> attnOutH;  // the fused attention's own (bf16) output, instead of attnOut and merged
   Buf<bf16> qrH, krH;  // the fused attention's bf16 q and k after RoPE, instead of qr and kr
-  Buf<T> qs, ks, qa, ka, va, qLen, kLen, qUnit, kUnit, lrPre, mom, y, tttInv, tttN, gPre;
+  Buf<T> qs, ks, qa, ka, va, qLen, kLen, qUnit, kUnit, lrPre, mom, y, tttInv, gPre;
   Operand<T> xs, ms;  // the layer input and the merged output as product operands
   std::unique_ptr<DeviceOp<T>> op;
 };
@@ -321,7 +321,12 @@ class LactLayerDev {
     Operand<T> dos = operand(e_, dOut, R * d_);
     linearBack(e_, sv.ms.opd(), p.p[O_PROJ], dos.opd(), (T*) nullptr, p.g[O_PROJ], R, d_, d_);
     bmm<T>(e_.mm, false, false, (int) R, d_, d_, 1, dos.opd(), d_, 0, p.p[O_PROJ], d_, 0, 0, dM.get(), d_, 0, 1);
-    Buf<T> dq = zeros<T>(R * d_), dk = zeros<T>(R * d_), dv = zeros<T>(R * d_);
+    // the fused attention writes every element; the blockwise one accumulates dk and dv
+    Buf<T> dq(R * d_), dk(R * d_), dv(R * d_);
+    if (!fused()) {
+      dk.zero();
+      dv.zero();
+    }
     prof("attention");
     PendingAttention pa = attnBackStart(sv, r, dM.get(), dq.get(), dk.get(), dv.get());
     // the TTT branch's backward down to its features runs while the attention's does
@@ -496,7 +501,7 @@ class LactLayerDev {
     }
   }
 
-  // dq is written, dk and dv accumulated (all zeroed by the caller), for dOut of the attention
+  // dq is written, dk and dv accumulated (zeroed by the caller), for dOut of the attention
   // output (the merged gradient: the attention output feeds the sum before o_proj unchanged).
   void attnBackward(const LayerSave<T>& sv, const Rows<T>& r, const T* o, const T* dO, T* dq, T* dk, T* dv) {
     int H = s_.attnHeads, L = r.L, bq = queryBlock(r);
@@ -592,16 +597,14 @@ class LactLayerDev {
       runOp(p, r, sv, keep && !keep->withNs, std::move(in));
     }
     prof("ttt.out");
-    sv.tttInv = Buf<T>(R * Hf);
-    sv.tttN = Buf<T>(Rd);
-    MROWS(mk::rmsForward<T>, R * Hf, sv.y.get(), p.p[TTT_NORM], sv.tttN.get(), sv.tttInv.get(), df_, EPS);
     if (s_.tttScale) {
       sv.gPre = Buf<T>(R * Hf);
       linear(e_, sv.xs.opd(), p.p[TS_W], sv.gPre.get(), R, d_, Hf);
       ML(mk::addBias<T>, R * Hf, sv.gPre.get(), p.p[TS_B], 0.0, R, Hf);
     }
+    sv.tttInv = Buf<T>(R * Hf);
     Buf<T> yhat(Rd);
-    ML(mk::gateApply<T>, Rd, sv.tttN.get(), sv.gPre.get(), yhat.get(), R, Hf, df_);
+    MROWS(mk::tttOut<T>, R * Hf, sv.y.get(), p.p[TTT_NORM], sv.gPre.get(), sv.tttInv.get(), yhat.get(), df_, EPS);
     if (keep && !adopt) {
       keep->op = std::move(sv.op);
       keep->y = std::move(sv.y);
@@ -627,9 +630,9 @@ class LactLayerDev {
       in.q = Buf<T>(Rd);
       in.k = Buf<T>(Rd);
       in.v = Buf<T>(Rd);
-      ML(mk::toInstances<T>, Rd, qt.get(), in.q.get(), B, L, Hf, df_);
-      ML(mk::toInstances<T>, Rd, kt.get(), in.k.get(), B, L, Hf, df_);
-      ML(mk::toInstances<T>, Rd, sv.va.get(), in.v.get(), B, L, Hf, df_);
+      MROWS(mk::toInstances<T>, R, qt.get(), in.q.get(), B, L, Hf, df_);
+      MROWS(mk::toInstances<T>, R, kt.get(), in.k.get(), B, L, Hf, df_);
+      MROWS(mk::toInstances<T>, R, sv.va.get(), in.v.get(), B, L, Hf, df_);
     }
     long long nl = (long long) n * L;
     in.eta = Buf<T>(3 * nl);
@@ -653,7 +656,7 @@ class LactLayerDev {
     sv.op->run(yi.get());
     prof("ttt.out");
     sv.y = Buf<T>(Rd);
-    ML(mk::fromInstances<T>, Rd, yi.get(), sv.y.get(), B, L, Hf, df_);
+    MROWS(mk::fromInstances<T>, R, yi.get(), sv.y.get(), B, L, Hf, df_);
   }
 
 
@@ -682,21 +685,18 @@ class LactLayerDev {
   DeviceGrads<T> tttBackward(const LayerRef<T>& p, LayerSave<T>& sv, const Rows<T>& r, const T* dM, T* dx) {
     long long R = r.count(), Rd = R * d_;
     int Hf = s_.lactHeads, dh = s_.fastHidden, B = r.B, L = r.L, n = B * Hf;
-    const T* dYHat = dM;
-    Buf<T> dGated;
     prof("ttt.out");
+    Buf<T> dYi(Rd), dG(s_.tttScale ? R * Hf : 0);
+    {
+      Buf<T> prod(Rd);
+      MROWS(mk::tttOutBackward<T>, R * Hf, dM, sv.y.get(), sv.tttInv.get(), p.p[TTT_NORM], sv.gPre.get(), dG.get(), prod.get(),
+          dYi.get(), L, Hf, df_);
+      colSum(prod.get(), R * Hf, df_, p.g[TTT_NORM]);
+    }
     if (s_.tttScale) {
-      Buf<T> dG(R * Hf);
-      dGated = Buf<T>(Rd);
-      MROWS(mk::gateBackward<T>, R * Hf, dM, sv.tttN.get(), sv.gPre.get(), dG.get(), dGated.get(), df_);
       linearBack(e_, sv.xs.opd(), p.p[TS_W], Opd<T>(dG.get()), dx, p.g[TS_W], R, d_, Hf);
       colSum(dG.get(), R, Hf, p.g[TS_B]);
-      dYHat = dGated.get();
     }
-    Buf<T> dY(Rd);
-    normBack(sv.y.get(), sv.tttInv.get(), p.p[TTT_NORM], dYHat, dY.get(), p.g[TTT_NORM], R * Hf, df_, false);
-    Buf<T> dYi(Rd);
-    ML(mk::toInstances<T>, Rd, dY.get(), dYi.get(), B, L, Hf, df_);
     DeviceGrads<T> og;
     {
       prof("ttt.op");
@@ -744,9 +744,9 @@ class LactLayerDev {
       return;
     }
     Buf<T> dqt(Rd), dkt(Rd), dva(Rd);
-    ML(mk::fromInstances<T>, Rd, og.q.get(), dqt.get(), B, L, Hf, df_);
-    ML(mk::fromInstances<T>, Rd, og.k.get(), dkt.get(), B, L, Hf, df_);
-    ML(mk::fromInstances<T>, Rd, og.v.get(), dva.get(), B, L, Hf, df_);
+    MROWS(mk::fromInstances<T>, R, og.q.get(), dqt.get(), B, L, Hf, df_);
+    MROWS(mk::fromInstances<T>, R, og.k.get(), dkt.get(), B, L, Hf, df_);
+    MROWS(mk::fromInstances<T>, R, og.v.get(), dva.get(), B, L, Hf, df_);
     if (!s_.nope) {
       rope(dqt.get(), dqt.get(), r, -1);
       rope(dkt.get(), dkt.get(), r, -1);
@@ -967,16 +967,12 @@ class ModelImpl final : public NativeModel {
     LossSum loss = head(X.back().get(), R, tg.get(), targets, grads, logits, &dX);
     if (grads) {
       for (int i = s_.layers - 1; i >= 0; i--) {
-        Buf<T> next = zeros<T>(R * d);
-        {
-          Profile::get().phase("recompute");
-          // the block's output is not needed again: the recompute stops at the MLP's hidden activation
-          BlockSave<T> sv = blockForward(i, X[i].get(), batch, nullptr, kept.empty() ? nullptr : &kept[i]);
-          X[i + 1] = Buf<T>();
-          Profile::get().phase("bwd");
-          blockBackward(i, sv, X[i].get(), batch, dX.get(), next.get());
-        }
-        dX = std::move(next);
+        Profile::get().phase("recompute");
+        // the block's output is not needed again: the recompute stops at the MLP's hidden activation
+        BlockSave<T> sv = blockForward(i, X[i].get(), batch, nullptr, kept.empty() ? nullptr : &kept[i]);
+        X[i + 1] = Buf<T>();
+        Profile::get().phase("bwd");
+        blockBackward(i, sv, X[i].get(), batch, dX.get());
       }
       embeddingBackward(ids, R, dX.get());
     }
@@ -1204,9 +1200,6 @@ class ModelImpl final : public NativeModel {
     }
     prof("norm");
     sv.h = Buf<T>(Rd);
-    copy(sv.h.get(), x, Rd);
-    ML(mk::addInto<T>, Rd, sv.h.get(), sv.a.get(), Rd);
-    sv.a = Buf<T>();
     sv.inv2 = Buf<T>(R);
     // the normed input only feeds the MLP's products: in bf16 it is written as their operand alone
     if (bf16Products()) {
@@ -1215,7 +1208,9 @@ class ModelImpl final : public NativeModel {
       sv.n2 = Buf<T>(Rd);
       sv.n2s.p = sv.n2.get();
     }
-    MROWS(mk::rmsForward<T>, R, sv.h.get(), p.p[MLP_NORM], sv.n2.get(), sv.inv2.get(), d, s_.normEps, sv.n2s.h.get());
+    MROWS(mk::residualRms<T>, R, x, sv.a.get(), p.p[MLP_NORM], sv.h.get(), sv.n2.get(), sv.inv2.get(), d, s_.normEps,
+        sv.n2s.h.get());
+    sv.a = Buf<T>();
     prof("mlp");
     if (bf16Products()) {
       // bf16 products keep the MLP's activations in bf16 (as autocast does): the gate and up
@@ -1242,16 +1237,16 @@ class ModelImpl final : public NativeModel {
     return sv;
   }
 
-  // dx [R, d] (zeroed by the caller) = the block's input gradient for dy.
-  void blockBackward(int i, BlockSave<T>& sv, const T* x, const Batch<T>& b, const T* dy, T* dx) {
+  // grad [R, d]: the gradient at the block's output on entry, at its input on return (in place:
+  // the residual stream's gradient only gains the branches' terms).
+  void blockBackward(int i, BlockSave<T>& sv, const T* x, const Batch<T>& b, T* grad) {
     LayerRef<T> p = ref(i);
     long long R = b.rows.count(), Rd = R * s_.d;
     int d = s_.d, w = s_.mlp;
-    Buf<T> dh(Rd);
-    copy(dh.get(), dy, Rd);
+    T* dh = grad;  // dy, then (after the MLP's terms) the gradient at h, then (after the layer's) dx
     {
       prof("mlp");
-      Operand<T> dys = operand(e_, dy, Rd);
+      Operand<T> dys = operand(e_, (const T*) grad, Rd);  // read by the products below before dh changes
       bmm<T>(e_.mm, true, false, d, w, (int) R, 1, dys.opd(), d, 0, sv.hms.opd(), w, 0, 1, p.g[DOWN], w, 0, 1);
       sv.hms = Operand<T>();
       sv.hm = Buf<T>();
@@ -1276,7 +1271,7 @@ class ModelImpl final : public NativeModel {
       sv.u = Buf<T>();
       sv.gh = Buf<bf16>();
       sv.uh = Buf<bf16>();
-      LactLayerDev<T>::normBack(sv.h.get(), sv.inv2.get(), p.p[MLP_NORM], dn2.get(), dh.get(), p.g[MLP_NORM], R, d, true);
+      LactLayerDev<T>::normBack(sv.h.get(), sv.inv2.get(), p.p[MLP_NORM], dn2.get(), dh, p.g[MLP_NORM], R, d, true);
     }
     Buf<T> dn1 = zeros<T>(Rd);
     if (b.packed) {
@@ -1284,16 +1279,15 @@ class ModelImpl final : public NativeModel {
       if (b.pack.rows > 0) {
         long long Rp = b.packedRows.count();
         Buf<T> dyp(Rp * d), dxp = zeros<T>(Rp * d);
-        ML(mk::gatherMapped<T>, Rp * d, dh.get(), b.pack.map.get(), dyp.get(), Rp, d);
+        ML(mk::gatherMapped<T>, Rp * d, dh, b.pack.map.get(), dyp.get(), Rp, d);
         layer_.backward(p, sv.layer, b.packedRows, dyp.get(), dxp.get());
         ML(mk::scatterMapped<T>, Rp * d, dxp.get(), b.pack.map.get(), dn1.get(), Rp, d);
       }
     } else {
-      layer_.backward(p, sv.layer, b.rows, dh.get(), dn1.get());
+      layer_.backward(p, sv.layer, b.rows, dh, dn1.get());
     }
     prof("norm");
-    copy(dx, dh.get(), Rd);
-    LactLayerDev<T>::normBack(x, sv.inv1.get(), p.p[ATTN_NORM], dn1.get(), dx, p.g[ATTN_NORM], R, d, true);
+    LactLayerDev<T>::normBack(x, sv.inv1.get(), p.p[ATTN_NORM], dn1.get(), dh, p.g[ATTN_NORM], R, d, true);
   }
 
   // The final norm and the LM head's chunked cross-entropy: the summed loss; with grads, the

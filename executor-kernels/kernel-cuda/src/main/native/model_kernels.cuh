@@ -65,6 +65,23 @@ __global__ void rmsForward(const T* x, const T* gamma, T* y, T* inv, int w, doub
   for (int c = threadIdx.x; c < w; c += blockDim.x) k::put(y, yh, r * w + c, xr[c] * iv * gamma[c]);
 }
 
+// The residual sum and the next RMSNorm per row: h = x + a, then y (or its bf16 copy yh) and inv
+// as rmsForward computes them from h.
+template <class T>
+__global__ void residualRms(const T* x, const T* a, const T* gamma, T* h, T* y, T* inv, int w, double eps, bf16* yh) {
+  long long r = blockIdx.x;
+  double s = 0;
+  for (int c = threadIdx.x; c < w; c += blockDim.x) {
+    T v = x[r * w + c] + a[r * w + c];
+    h[r * w + c] = v;
+    s += (double) v * (double) v;
+  }
+  s = k::blockSum(s);
+  T iv = (T) (1.0 / sqrt(s / w + eps));
+  if (threadIdx.x == 0) inv[r] = iv;
+  for (int c = threadIdx.x; c < w; c += blockDim.x) k::put(y, yh, r * w + c, h[r * w + c] * iv * gamma[c]);
+}
+
 // RMSNorm backward per row: g = dy gamma, dx (+)= inv (g - xhat mean(g xhat)) with xhat = x inv;
 // prod = dy * xhat (for the gamma gradient's column sums).
 template <class T>
@@ -250,27 +267,24 @@ __global__ void unitBackward(const T* unit, const T* len, const T* g, T* da, int
 }
 
 // tokens [B, L, H, w] <-> instances [B*H, L, w]
+// One block per token row r = b L + t (launch with rows = B L): its H w values, head h's at
+// [h w, (h + 1) w), to and from the instance layout [B H, L, w]. (Per-element 64-bit index
+// arithmetic made the flat version twice as slow as its memory traffic.)
 template <class T>
 __global__ void toInstances(const T* tok, T* inst, int B, int L, int H, int w) {
-  LACT_GS(i, (long long) B * L * H * w) {
-    int c = (int) (i % w);
-    long long rest = i / w;
-    int h = (int) (rest % H);
-    long long bt = rest / H;
-    long long b = bt / L, t = bt % L;
-    inst[((b * H + h) * L + t) * w + c] = tok[i];
+  long long r = blockIdx.x, b = r / L, t = r - b * L;
+  for (int j = threadIdx.x; j < H * w; j += blockDim.x) {
+    int h = j / w, c = j - h * w;
+    inst[((b * H + h) * L + t) * w + c] = tok[r * H * w + j];
   }
 }
 
 template <class T>
 __global__ void fromInstances(const T* inst, T* tok, int B, int L, int H, int w) {
-  LACT_GS(i, (long long) B * L * H * w) {
-    int c = (int) (i % w);
-    long long rest = i / w;
-    int h = (int) (rest % H);
-    long long bt = rest / H;
-    long long b = bt / L, t = bt % L;
-    tok[i] = inst[((b * H + h) * L + t) * w + c];
+  long long r = blockIdx.x, b = r / L, t = r - b * L;
+  for (int j = threadIdx.x; j < H * w; j += blockDim.x) {
+    int h = j / w, c = j - h * w;
+    tok[r * H * w + j] = inst[((b * H + h) * L + t) * w + c];
   }
 }
 
@@ -361,27 +375,53 @@ __global__ void sumOverBatch(const T* src, T* out, long long per, int B, bool ad
   }
 }
 
-// The gate: yhat[r, h*w + c] = n[r, h*w + c] * silu(gPre[r, h]) (gate null: yhat = n)
+// The TTT branch's output per (token row, fast-weight head) rh (one block each): ttt_norm of the
+// op's output y (rmsForward's arithmetic; inv[rh] kept) and the gate, yhat = n silu(gPre[rh]) (or
+// n without a gate). n itself is not kept: the backward recomputes it with the same arithmetic.
 template <class T>
-__global__ void gateApply(const T* n, const T* gPre, T* yhat, long long rows, int H, int w) {
-  LACT_GS(i, rows * H * w) {
-    long long rh = i / w;
-    yhat[i] = gPre ? (T) ((double) n[i] * silu<T>((double) gPre[rh])) : n[i];
+__global__ void tttOut(const T* y, const T* gamma, const T* gPre, T* inv, T* yhat, int w, double eps) {
+  long long rh = blockIdx.x;
+  const T* yr = y + rh * w;
+  double s = 0;
+  for (int c = threadIdx.x; c < w; c += blockDim.x) s += (double) yr[c] * (double) yr[c];
+  s = k::blockSum(s);
+  T iv = (T) (1.0 / sqrt(s / w + eps));
+  if (threadIdx.x == 0) inv[rh] = iv;
+  double gate = gPre ? silu<T>((double) gPre[rh]) : 1.0;
+  for (int c = threadIdx.x; c < w; c += blockDim.x) {
+    T n = yr[c] * iv * gamma[c];
+    yhat[rh * w + c] = gPre ? (T) ((double) n * gate) : n;
   }
 }
 
-// Gate backward, one block per (row, head): dGPre = sum_c dy n * silu'(gPre); dn = dy silu(gPre)
+// tttOut's backward per (token row r, head h) block rh = r H + h, for dy [rows, H w] (the merged
+// output's gradient): the gate's (dGPre[rh] = sum dy n silu'(gPre), dn = dy silu(gPre)) and
+// then ttt_norm's (rmsBackward's: prod = dn xhat for gamma's column sums) into dYi, the op's output
+// gradient in the instance layout [B H, L, w].
 template <class T>
-__global__ void gateBackward(const T* dy, const T* n, const T* gPre, T* dGPre, T* dn, int w) {
-  long long rh = blockIdx.x;
-  double g = (double) gPre[rh], a = silu<T>(g), s = 0;
+__global__ void tttOutBackward(const T* dy, const T* y, const T* inv, const T* gamma, const T* gPre, T* dGPre, T* prod,
+    T* dYi, int L, int H, int w) {
+  long long rh = blockIdx.x, r = rh / H, b = r / L, t = r - b * L;
+  int h = (int) (rh - r * H);
+  const T* yr = y + rh * w;
+  const T* dr = dy + rh * w;
+  T iv = inv[rh];
+  double g = gPre ? (double) gPre[rh] : 0.0, a = gPre ? silu<T>(g) : 1.0, sg = 0, sn = 0;
   for (int c = threadIdx.x; c < w; c += blockDim.x) {
-    long long i = rh * w + c;
-    s += (double) dy[i] * (double) n[i];
-    dn[i] = (T) ((double) dy[i] * a);
+    T n = yr[c] * iv * gamma[c], xh = yr[c] * iv;
+    T dn = gPre ? (T) ((double) dr[c] * a) : dr[c];
+    sg += (double) dr[c] * (double) n;
+    sn += (double) (dn * gamma[c]) * (double) xh;
+    prod[rh * w + c] = dn * xh;
   }
-  s = k::blockSum(s);
-  if (threadIdx.x == 0) dGPre[rh] = (T) (s * siluPrime(g));
+  sg = k::blockSum(sg);
+  T proj = (T) (k::blockSum(sn) / w);
+  if (gPre && threadIdx.x == 0) dGPre[rh] = (T) (sg * siluPrime(g));
+  T* out = dYi + ((b * H + h) * L + t) * w;
+  for (int c = threadIdx.x; c < w; c += blockDim.x) {
+    T dn = gPre ? (T) ((double) dr[c] * a) : dr[c];
+    out[c] = iv * (dn * gamma[c] - yr[c] * iv * proj);
+  }
 }
 
 // dx = dy * silu'(pre) in place on dy
