@@ -44,6 +44,13 @@ struct Env {
   PMode mm;
 };
 
+// Whether products round float operands to bf16 (bf16 training): then activations that only feed
+// products are written as their bf16 operands alone.
+template <class T>
+bool bf16Products(const Env& e) {
+  return std::is_same<T, float>::value && e.mm == PMode::BF16;
+}
+
 template <class T>
 void copy(T* dst, const T* src, long long n) {
   if (n) LACT_CK(cudaMemcpyAsync(dst, src, n * sizeof(T), cudaMemcpyDeviceToDevice, rt().stream));
@@ -336,23 +343,28 @@ class LactLayerDev {
     attnJoin(pa);
     rope(dq.get(), dq.get(), r, -1);
     rope(dk.get(), dk.get(), r, -1);
-    if (s_.tttEnabled) tttFeaturesBackward(p, sv, og, r, dq.get(), dk.get(), dv.get());
-    const T* dqIn = dq.get();
-    const T* dkIn = dk.get();
+    Buf<bf16> qkvH[3];  // the q, k, v gradients as bf16 operands, when the feature chain wrote them so
+    if (s_.tttEnabled) tttFeaturesBackward(p, sv, og, r, dq.get(), dk.get(), dv.get(), qkvH);
+    Opd<T> dqIn(dq.get()), dkIn(dk.get()), dvIn(dv.get());
+    if (qkvH[0].size()) {
+      dqIn = Opd<T>(nullptr, qkvH[0].get());
+      dkIn = Opd<T>(nullptr, qkvH[1].get());
+      dvIn = Opd<T>(nullptr, qkvH[2].get());
+    }
     Buf<T> dqp, dkp;
     if (s_.qkNorm) {
       dqp = Buf<T>(R * d_);
       dkp = Buf<T>(R * d_);
       normBack(sv.qPre.get(), sv.qInv.get(), p.p[Q_NORM], dq.get(), dqp.get(), p.g[Q_NORM], R, d_, false);
       normBack(sv.kPre.get(), sv.kInv.get(), p.p[K_NORM], dk.get(), dkp.get(), p.g[K_NORM], R, d_, false);
-      dqIn = dqp.get();
-      dkIn = dkp.get();
+      dqIn = Opd<T>(dqp.get());
+      dkIn = Opd<T>(dkp.get());
     }
     long long dd = (long long) d_ * d_;
     prof("qkv");
-    linearBack(e_, sv.xs.opd(), p.p[QKV], Opd<T>(dqIn), dx, p.g[QKV], R, d_, d_);
-    linearBack(e_, sv.xs.opd(), p.p[QKV] + dd, Opd<T>(dkIn), dx, p.g[QKV] + dd, R, d_, d_);
-    linearBack(e_, sv.xs.opd(), p.p[QKV] + 2 * dd, Opd<T>(dv.get()), dx, p.g[QKV] + 2 * dd, R, d_, d_);
+    linearBack(e_, sv.xs.opd(), p.p[QKV], dqIn, dx, p.g[QKV], R, d_, d_);
+    linearBack(e_, sv.xs.opd(), p.p[QKV] + dd, dkIn, dx, p.g[QKV] + dd, R, d_, d_);
+    linearBack(e_, sv.xs.opd(), p.p[QKV] + 2 * dd, dvIn, dx, p.g[QKV] + 2 * dd, R, d_, d_);
   }
 
   // RMSNorm backward: dx (+)= ..., gamma's gradient added into dGamma
@@ -549,11 +561,14 @@ class LactLayerDev {
     int Hf = s_.lactHeads, B = r.B, L = r.L;
     bool adopt = keep && keep->op;
     prof("ttt.features");
+    // the fused backward recomputes the scaled values and unit vectors from the lengths
     if (saving || !fusedFeatures()) {
-      sv.qs = Buf<T>(Rd);
-      sv.ks = Buf<T>(Rd);
       sv.qLen = Buf<T>(R * Hf);
       sv.kLen = Buf<T>(R * Hf);
+    }
+    if (!fusedFeatures()) {
+      sv.qs = Buf<T>(Rd);
+      sv.ks = Buf<T>(Rd);
       sv.qUnit = Buf<T>(Rd);
       sv.kUnit = Buf<T>(Rd);
     }
@@ -722,20 +737,26 @@ class LactLayerDev {
   }
 
   // The feature chain's backward from the op's input gradients og: added into dq, dk, dv (the
-  // gradients of the q, k, v projections) and into the scale and offset gradients.
+  // gradients of the q, k, v projections) and into the scale and offset gradients. When the fused
+  // kernel runs and the QKV products take bf16 gradients (bf16 products, no q/k norm), the sums
+  // are written into qkvH (3 bf16 buffers, allocated here) instead of dq, dk, dv.
   void tttFeaturesBackward(const LayerRef<T>& p, const LayerSave<T>& sv, const DeviceGrads<T>& og, const Rows<T>& r, T* dq,
-      T* dk, T* dv) {
+      T* dk, T* dv, Buf<bf16> (&qkvH)[3]) {
     long long R = r.count(), Rd = R * d_;
     int Hf = s_.lactHeads, B = r.B, L = r.L;
     prof("ttt.features");
-    if (fusedFeatures() && d_ <= 16 * mk::TPB) {
+    size_t shared = 4 * (size_t) d_ * sizeof(T);
+    if (fusedFeatures() && d_ <= 16 * mk::TPB && shared <= 200 * 1024) {
       Buf<T> dqs(Rd), dks(Rd), pq(Rd), pk(Rd);
+      if (bf16Products<T>(e_) && !s_.qkNorm)
+        for (Buf<bf16>& h : qkvH) h = Buf<bf16>(Rd);
       ropeTables(L);
-      size_t shared = 2 * (size_t) d_ * sizeof(T);
-      mk::tttFeaturesBackward<T><<<(unsigned) R, mk::TPB, shared, rt().stream>>>(og.q.get(), og.k.get(), og.v.get(),
-          sv.q.get(), sv.k.get(), sv.v.get(), p.p[QK_SCALE], sv.qs.get(), sv.ks.get(), sv.qLen.get(), sv.kLen.get(),
-          sv.qUnit.get(), sv.kUnit.get(), cos_.get(), sin_.get(), dqs.get(), dks.get(), pq.get(), pk.get(), dq, dk, dv, L, d_,
-          Hf, df_, hd_, s_.qkvSilu, s_.qkvSilu && !s_.noVSilu, s_.nope, EPS);
+      auto kern = mk::tttFeaturesBackward<T>;
+      if (shared > 48 * 1024) LACT_CK(cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, (int) shared));
+      kern<<<(unsigned) R, mk::TPB, shared, rt().stream>>>(og.q.get(), og.k.get(), og.v.get(), sv.q.get(), sv.k.get(), sv.v.get(),
+          p.p[QK_SCALE], p.p[QK_OFFSET], sv.qLen.get(), sv.kLen.get(), cos_.get(), sin_.get(), dqs.get(), dks.get(), pq.get(),
+          pk.get(), dq, dk, dv, qkvH[0].get(), qkvH[1].get(), qkvH[2].get(), L, d_, Hf, df_, hd_, s_.qkvSilu,
+          s_.qkvSilu && !s_.noVSilu, s_.nope, EPS);
       LACT_LAUNCHED();
       colSum(pq.get(), R, d_, p.g[QK_SCALE], 2);
       colSum(pk.get(), R, d_, p.g[QK_SCALE] + 1, 2);
@@ -1157,9 +1178,6 @@ class ModelImpl final : public NativeModel {
     return r;
   }
 
-  // Whether products round float operands to bf16 (bf16 training): then operand-only activations
-  // are written as bf16 alone.
-  bool bf16Products() const { return std::is_same<T, float>::value && e_.mm == PMode::BF16; }
 
   // The block's forward into out [R, d]; a null out (the backward's recompute) skips the MLP's down
   // projection, whose result only the next block reads, and keeps what the backward needs (a
@@ -1175,7 +1193,7 @@ class ModelImpl final : public NativeModel {
     // the normed input only feeds products (after the packing's gather, when packed): in bf16 it
     // is written as their bf16 operand alone
     Operand<T> n1;
-    if (bf16Products() && !b.packed) {
+    if (bf16Products<T>(e_) && !b.packed) {
       n1.h = Buf<bf16>(Rd);
     } else {
       sv.n1 = Buf<T>(Rd);
@@ -1202,7 +1220,7 @@ class ModelImpl final : public NativeModel {
     sv.h = Buf<T>(Rd);
     sv.inv2 = Buf<T>(R);
     // the normed input only feeds the MLP's products: in bf16 it is written as their operand alone
-    if (bf16Products()) {
+    if (bf16Products<T>(e_)) {
       sv.n2s.h = Buf<bf16>(Rd);
     } else {
       sv.n2 = Buf<T>(Rd);
@@ -1212,7 +1230,7 @@ class ModelImpl final : public NativeModel {
         sv.n2s.h.get());
     sv.a = Buf<T>();
     prof("mlp");
-    if (bf16Products()) {
+    if (bf16Products<T>(e_)) {
       // bf16 products keep the MLP's activations in bf16 (as autocast does): the gate and up
       // products write bf16, and the hidden activation is written as its products' operand alone
       sv.gh = Buf<bf16>(R * w);
@@ -1252,7 +1270,7 @@ class ModelImpl final : public NativeModel {
       sv.hm = Buf<T>();
       // the gate's and up's gradients, written over their activations (in bf16 when products are)
       Opd<T> dg(sv.g.get()), du(sv.u.get());
-      if (bf16Products()) {
+      if (bf16Products<T>(e_)) {
         Buf<bf16> dhh(R * w), wh = bf16Copy(p.p[DOWN], (long long) d * w);
         bmm<bf16>(PMode::BF16, false, false, (int) R, w, d, 1, Opd<bf16>(dys.h.get()), d, 0, Opd<bf16>(wh.get()), w, 0, 0,
             dhh.get(), w, 0, 1);
@@ -1312,7 +1330,7 @@ class ModelImpl final : public NativeModel {
       if (logitsOut) down(logits.get(), logitsOut + r0 * V, m * V);
       // in bf16 the logits' gradient is written as its products' operand alone
       Operand<T> dl;
-      if (grads && bf16Products()) dl.h = Buf<bf16>(m * V);
+      if (grads && bf16Products<T>(e_)) dl.h = Buf<bf16>(m * V);
       else dl.p = logits.get();
       MROWS(mk::crossEntropy<T>, m, logits.get(), tg + r0, rowLoss.get() + r0, V, grads, dl.h.get());
       if (grads) {

@@ -642,7 +642,8 @@ __device__ inline void headDots(const T* a1, const T* b1, const T* a2, const T* 
 // (saved), and, when instQ is given, the op's inputs in the instance layout [B*H, L, df]: the unit
 // vectors rotated at position r % L per attention head of hd channels (unless nope) and v (or its
 // silu). The same arithmetic as tttPrep, unitRows, rope and toInstances one after the other.
-// qs, ks, qLen, kLen, qUnit and kUnit may be null (a forward that keeps nothing for a backward).
+// qs, ks, qLen, kLen, qUnit and kUnit may be null (what no backward reads: the fused backward
+// needs only the lengths, a forward that keeps nothing none).
 template <class T>
 __global__ void tttFeatures(const T* q, const T* kk, const T* v, const T* scale, const T* offset, T* qs, T* ks, T* qLen,
     T* kLen, T* qUnit, T* kUnit, T* instQ, T* instK, T* instV, const T* cosT, const T* sinT, int L, int d, int H, int df,
@@ -673,10 +674,11 @@ __global__ void tttFeatures(const T* q, const T* kk, const T* v, const T* scale,
     T lq = (T) sqrt(lens[0][h]), lk = (T) sqrt(lens[1][h]);
     uq[c] = uq[c] / (lq + (T) eps);
     uk[c] = uk[c] / (lk + (T) eps);
-    if (!qUnit) continue;
-    qUnit[row + c] = uq[c];
-    kUnit[row + c] = uk[c];
-    if (c % df == 0) {
+    if (qUnit) {
+      qUnit[row + c] = uq[c];
+      kUnit[row + c] = uk[c];
+    }
+    if (qLen && c % df == 0) {
       qLen[r * H + h] = lq;
       kLen[r * H + h] = lk;
     }
@@ -694,27 +696,37 @@ __global__ void tttFeatures(const T* q, const T* kk, const T* v, const T* scale,
 }
 
 // The backward of tttFeatures in one pass per token row r (one block per row; the row's q and k
-// gradients in dynamic shared memory): the op's q, k, v gradients in the instance layout back to
-// the row, rotated back (unless nope), through the unit vectors and the silu; writes dqs and dks
-// (the gradients of the scaled and offset q and k) and their products with q and k (for the scale
-// and offset gradients' column sums), and adds the shared projection's share: dq += dqs s_q,
-// dk += dks s_k, dv += dv_op silu'(v) (or dv_op).
+// gradients and unit vectors in dynamic shared memory, 4 d values): the op's q, k, v gradients in
+// the instance layout back to the row, rotated back (unless nope), through the unit vectors and
+// the silu; writes dqs and dks (the gradients of the scaled and offset q and k) and their products
+// with q and k (for the scale and offset gradients' column sums), and adds the shared
+// projection's share: dq += dqs s_q, dk += dks s_k, dv += dv_op silu'(v) (or dv_op), written as
+// bf16 into dqh, dkh, dvh instead when they are given (the QKV products' operands). The forward's
+// scaled values and unit vectors are recomputed from q, k and the lengths it kept, with its
+// arithmetic.
 template <class T>
 __global__ void tttFeaturesBackward(const T* instQ, const T* instK, const T* instV, const T* q, const T* kk, const T* v,
-    const T* scale, const T* qs, const T* ks, const T* qLen, const T* kLen, const T* qUnit, const T* kUnit,
-    const T* cosT, const T* sinT, T* dqs, T* dks, T* pq, T* pk, T* dq, T* dk, T* dv, int L, int d, int H, int df, int hd,
-    bool siluQk, bool siluV, bool nope, double eps) {
+    const T* scale, const T* offset, const T* qLen, const T* kLen, const T* cosT, const T* sinT, T* dqs, T* dks, T* pq,
+    T* pk, T* dq, T* dk, T* dv, bf16* dqh, bf16* dkh, bf16* dvh, int L, int d, int H, int df, int hd, bool siluQk,
+    bool siluV, bool nope, double eps) {
   extern __shared__ unsigned char smem[];
   T* gq = reinterpret_cast<T*>(smem);
   T* gk = gq + d;
+  T* uq = gk + d;
+  T* uk = uq + d;
   __shared__ double dots[2][64];
   long long r = blockIdx.x, b = r / L, t = r % L, row = r * d;
   for (int c = threadIdx.x; c < d; c += blockDim.x) {
-    long long at = ((b * H + c / df) * L + t) * df + c % df;
+    int h = c / df;
+    long long at = ((b * H + h) * L + t) * df + c % df;
     gq[c] = instQ[at];
     gk[c] = instK[at];
     T gv = instV[at];
-    dv[row + c] += siluV ? (T) ((double) gv * siluPrime((double) v[row + c])) : gv;
+    k::put(dv, dvh, row + c, dv[row + c] + (siluV ? (T) ((double) gv * siluPrime((double) v[row + c])) : gv));
+    T a = q[row + c] * scale[2 * c] + offset[2 * c];
+    T e = kk[row + c] * scale[2 * c + 1] + offset[2 * c + 1];
+    uq[c] = (siluQk ? (T) silu<T>((double) a) : a) / (qLen[r * H + h] + (T) eps);
+    uk[c] = (siluQk ? (T) silu<T>((double) e) : e) / (kLen[r * H + h] + (T) eps);
   }
   __syncthreads();
   T rq[16], rk[16];  // this thread's rotated-back values (d / blockDim <= 16)
@@ -730,23 +742,23 @@ __global__ void tttFeaturesBackward(const T* instQ, const T* instK, const T* ins
     gk[c] = rk[n];
   }
   __syncthreads();
-  headDots(qUnit + row, gq, kUnit + row, gk, H, df, dots);
+  headDots(uq, gq, uk, gk, H, df, dots);
   for (int c = threadIdx.x; c < d; c += blockDim.x) {
     int h = c / df;
     T lq = qLen[r * H + h], lk = kLen[r * H + h];
     T sq = lq > (T) 1e-30 ? lq : (T) 1e-30, sk = lk > (T) 1e-30 ? lk : (T) 1e-30;
-    T a = gq[c] / (lq + (T) eps) - qUnit[row + c] * ((T) dots[0][h] / sq);
-    T e = gk[c] / (lk + (T) eps) - kUnit[row + c] * ((T) dots[1][h] / sk);
+    T a = gq[c] / (lq + (T) eps) - uq[c] * ((T) dots[0][h] / sq);
+    T e = gk[c] / (lk + (T) eps) - uk[c] * ((T) dots[1][h] / sk);
     if (siluQk) {
-      a = (T) ((double) a * siluPrime((double) qs[row + c]));
-      e = (T) ((double) e * siluPrime((double) ks[row + c]));
+      a = (T) ((double) a * siluPrime((double) (q[row + c] * scale[2 * c] + offset[2 * c])));
+      e = (T) ((double) e * siluPrime((double) (kk[row + c] * scale[2 * c + 1] + offset[2 * c + 1])));
     }
     dqs[row + c] = a;
     dks[row + c] = e;
     pq[row + c] = a * q[row + c];
     pk[row + c] = e * kk[row + c];
-    dq[row + c] += a * scale[2 * c];
-    dk[row + c] += e * scale[2 * c + 1];
+    k::put(dq, dqh, row + c, dq[row + c] + a * scale[2 * c]);
+    k::put(dk, dkh, row + c, dk[row + c] + e * scale[2 * c + 1]);
   }
 }
 
