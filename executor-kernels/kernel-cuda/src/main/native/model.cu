@@ -168,11 +168,13 @@ struct LayerSave {
 // output, and the attention's output and row statistics.
 // withNs: the op keeps Newton-Schulz's iterates too (as many layers as memory allows, see
 // ModelImpl::nsLayers_), so the backward does not recompute them.
+// With the fused feature kernels the recompute also takes the features' row lengths and the rates'
+// and momentum's pre-activations from here instead of computing them again.
 template <class T>
 struct KeptOp {
   bool withNs = false;
   std::unique_ptr<DeviceOp<T>> op;
-  Buf<T> y, attnOut, lse;
+  Buf<T> y, attnOut, lse, qLen, kLen, lrPre, mom;
   Buf<bf16> attnOutH;
 };
 
@@ -561,8 +563,18 @@ class LactLayerDev {
     int Hf = s_.lactHeads, B = r.B, L = r.L;
     bool adopt = keep && keep->op;
     prof("ttt.features");
+    if (adopt && fusedFeatures()) {
+      // the first forward ran the feature chain and the op on these inputs: take what it kept
+      sv.qLen = std::move(keep->qLen);
+      sv.kLen = std::move(keep->kLen);
+      sv.lrPre = std::move(keep->lrPre);
+      sv.mom = std::move(keep->mom);
+      sv.op = std::move(keep->op);
+      sv.y = std::move(keep->y);
+      return tttOutput(p, r, sv);
+    }
     // the fused backward recomputes the scaled values and unit vectors from the lengths
-    if (saving || !fusedFeatures()) {
+    if (saving || keep || !fusedFeatures()) {
       sv.qLen = Buf<T>(R * Hf);
       sv.kLen = Buf<T>(R * Hf);
     }
@@ -611,6 +623,22 @@ class LactLayerDev {
     } else {
       runOp(p, r, sv, keep && !keep->withNs, std::move(in));
     }
+    Buf<T> yhat = tttOutput(p, r, sv);
+    if (keep && !adopt) {
+      keep->op = std::move(sv.op);
+      keep->y = std::move(sv.y);
+      keep->qLen = std::move(sv.qLen);
+      keep->kLen = std::move(sv.kLen);
+      keep->lrPre = std::move(sv.lrPre);
+      keep->mom = std::move(sv.mom);
+    }
+    return yhat;
+  }
+
+  // The gated, normed op output yhat from sv.y (and the gate's pre-activation, into sv.gPre).
+  Buf<T> tttOutput(const LayerRef<T>& p, const Rows<T>& r, LayerSave<T>& sv) {
+    long long R = r.count();
+    int Hf = s_.lactHeads;
     prof("ttt.out");
     if (s_.tttScale) {
       sv.gPre = Buf<T>(R * Hf);
@@ -618,12 +646,8 @@ class LactLayerDev {
       ML(mk::addBias<T>, R * Hf, sv.gPre.get(), p.p[TS_B], 0.0, R, Hf);
     }
     sv.tttInv = Buf<T>(R * Hf);
-    Buf<T> yhat(Rd);
+    Buf<T> yhat(R * d_);
     MROWS(mk::tttOut<T>, R * Hf, sv.y.get(), p.p[TTT_NORM], sv.gPre.get(), sv.tttInv.get(), yhat.get(), df_, EPS);
-    if (keep && !adopt) {
-      keep->op = std::move(sv.op);
-      keep->y = std::move(sv.y);
-    }
     return yhat;
   }
 
