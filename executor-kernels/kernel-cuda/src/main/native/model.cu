@@ -776,7 +776,8 @@ class LactLayerDev {
         for (Buf<bf16>& h : qkvH) h = Buf<bf16>(Rd);
       ropeTables(L);
       auto kern = mk::tttFeaturesBackward<T>;
-      if (shared > 48 * 1024) LACT_CK(cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, (int) shared));
+      // (past 48 KB with the kernel's static shared memory a launch needs the opt-in: d = 3072 does)
+      LACT_CK(cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, (int) shared));
       kern<<<(unsigned) R, mk::TPB, shared, rt().stream>>>(og.q.get(), og.k.get(), og.v.get(), sv.q.get(), sv.k.get(), sv.v.get(),
           p.p[QK_SCALE], p.p[QK_OFFSET], sv.qLen.get(), sv.kLen.get(), cos_.get(), sin_.get(), dqs.get(), dks.get(), pq.get(),
           pk.get(), dq, dk, dv, qkvH[0].get(), qkvH[1].get(), qkvH[2].get(), L, d_, Hf, df_, hd_, s_.qkvSilu,
@@ -976,6 +977,33 @@ class ModelImpl final : public NativeModel {
     return {norm, 1.0};
   }
 
+  void setMoments(long long offset, const float* m, const float* v, long long n, long long steps) override {
+    std::lock_guard<std::mutex> g(lock());
+    if (offset < 0 || n < 0 || offset + n > l_.total)
+      throw ArgError("moments [" + std::to_string(offset) + ", " + std::to_string(offset + n) + ") outside the model's " +
+          std::to_string(l_.total));
+    if (steps < 0) throw ArgError("optimizer steps = " + std::to_string(steps) + ": must be >= 0");
+    if (!m_.size()) {
+      m_ = zeros<T>(l_.total);
+      v_ = zeros<T>(l_.total);
+    }
+    upload(m, m_.get() + offset, n);
+    upload(v, v_.get() + offset, n);
+    steps_ = steps;
+  }
+
+  long long moments(float* m, float* v) override {
+    std::lock_guard<std::mutex> g(lock());
+    if (!m_.size()) {
+      std::fill(m, m + l_.total, 0.0f);
+      std::fill(v, v + l_.total, 0.0f);
+    } else {
+      get(m_.get(), m);
+      get(v_.get(), v);
+    }
+    return steps_;
+  }
+
   std::vector<double> memory() override {
     std::lock_guard<std::mutex> g(lock());
     double peak = (double) peakAllocatedBytes();
@@ -1049,10 +1077,16 @@ class ModelImpl final : public NativeModel {
     if (offset < 0 || n < 0 || offset + n > l_.total)
       throw ArgError("parameters [" + std::to_string(offset) + ", " + std::to_string(offset + n) + ") outside the model's " +
           std::to_string(l_.total));
+    upload(v, P_.get() + offset, n);
+  }
+
+  // n host values converted into the device array at dst (synchronised: the host array may go)
+  template <class S>
+  static void upload(const S* v, T* dst, long long n) {
     if (!n) return;
     Buf<S> tmp(n);
     LACT_CK(cudaMemcpyAsync(tmp.get(), v, n * sizeof(S), cudaMemcpyHostToDevice, rt().stream));
-    ML((k::convert<S, T>), n, tmp.get(), P_.get() + offset, n);
+    ML((k::convert<S, T>), n, tmp.get(), dst, n);
     LACT_CK(cudaStreamSynchronize(rt().stream));
   }
 

@@ -60,6 +60,10 @@ class NativeModel {
   virtual std::vector<double> optimizerStep(double lr, double beta1, double beta2, double eps, double weightDecay,
       double clipNorm, double gradScale) = 0;
   virtual void setDecayRanges(const std::vector<long long>& ranges) = 0;
+  // The optimizer's moments [offset, offset + n) from float32 host values, and its step count.
+  virtual void setMoments(long long offset, const float* m, const float* v, long long n, long long steps) = 0;
+  // The moments (zeros before any step) into m and v (size() values each); returns the step count.
+  virtual long long moments(float* m, float* v) = 0;
 };
 
 // precision: PREC_F64 / PREC_F32 / PREC_BF16 (lact_cuda.h); update: the op's update path code.

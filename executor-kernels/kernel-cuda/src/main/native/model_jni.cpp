@@ -187,6 +187,35 @@ JNIEXPORT jdoubleArray JNICALL Java_org_lactspark_kernel_cuda_NativeLact_modelOp
   JNI_CATCH(nullptr)
 }
 
+JNIEXPORT void JNICALL Java_org_lactspark_kernel_cuda_NativeLact_modelSetMoments(JNIEnv* env, jclass, jlong mh, jlong offset,
+    jfloatArray m, jfloatArray v, jlong steps) {
+  JNI_TRY
+  ModelHandle* h = handle<ModelHandle>(mh, "model");
+  if (!m || !v) throw lact::ArgError("moments: missing");
+  jsize n = env->GetArrayLength(m);
+  if (env->GetArrayLength(v) != n)
+    throw lact::ArgError("moments: " + std::to_string(n) + " first and " + std::to_string(env->GetArrayLength(v)) + " second");
+  std::vector<float> a(n), b(n);
+  env->GetFloatArrayRegion(m, 0, n, a.data());
+  env->GetFloatArrayRegion(v, 0, n, b.data());
+  h->model->setMoments(offset, a.data(), b.data(), n, steps);
+  JNI_CATCH()
+}
+
+JNIEXPORT jlong JNICALL Java_org_lactspark_kernel_cuda_NativeLact_modelMoments(JNIEnv* env, jclass, jlong mh, jfloatArray m,
+    jfloatArray v) {
+  JNI_TRY
+  ModelHandle* h = handle<ModelHandle>(mh, "model");
+  if (!m || !v || env->GetArrayLength(m) != h->size || env->GetArrayLength(v) != h->size)
+    throw lact::ArgError("moments: expected two arrays of " + std::to_string(h->size) + " values");
+  std::vector<float> a(h->size), b(h->size);
+  long long steps = h->model->moments(a.data(), b.data());
+  env->SetFloatArrayRegion(m, 0, (jsize) h->size, a.data());
+  env->SetFloatArrayRegion(v, 0, (jsize) h->size, b.data());
+  return (jlong) steps;
+  JNI_CATCH(0)
+}
+
 JNIEXPORT void JNICALL Java_org_lactspark_kernel_cuda_NativeLact_modelDecayRanges(JNIEnv* env, jclass, jlong mh, jlongArray r) {
   JNI_TRY
   ModelHandle* h = handle<ModelHandle>(mh, "model");

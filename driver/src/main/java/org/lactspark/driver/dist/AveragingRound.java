@@ -4,14 +4,17 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
 import org.lactspark.conf.ModelConfig;
+import org.lactspark.kernel.model.EngineOptimizer;
+import org.lactspark.kernel.model.TrainSteps;
 import org.lactspark.kernel.optim.AdamW;
-import org.lactspark.kernel.optim.UpdateStep;
 import org.lactspark.kernel.optim.AdamWConfig;
+import org.lactspark.kernel.optim.UpdateStep;
 import org.lactspark.kernel.params.LactModelLayout;
 import scala.Tuple2;
 
@@ -156,10 +159,16 @@ public final class AveragingRound {
 
     private Outcome localSteps(ModelWorker w, List<Sequences> steps) {
       long t0 = System.nanoTime();
+      AdamW.State start = new AdamW.State(ChunkedSum.join(moments.value()[0]), ChunkedSum.join(moments.value()[1]),
+          optimizerSteps);
+      Optional<EngineOptimizer> onEngine = w.engineOptimizer(adam);
+      if (onEngine.isPresent()) {
+        w.setParams(-LOCAL_VERSIONS.incrementAndGet(), params.value());
+        return onEngine(w, onEngine.get(), start, steps, t0);
+      }
       float[] p = ChunkedSum.join(params.value());
       AdamW opt = AdamW.forLayout(adam, LactModelLayout.of(model));
-      opt.restore(new AdamW.State(ChunkedSum.join(moments.value()[0]), ChunkedSum.join(moments.value()[1]),
-          optimizerSteps));
+      opt.restore(start);
       int k = steps.size();
       double[] loss = new double[k];
       long[] scored = new long[k];
@@ -183,6 +192,26 @@ public final class AveragingRound {
       }
       AdamW.State st = opt.state();
       return new Outcome(p, st.m(), st.v(), loss, scored, norms, 1, System.nanoTime() - t0);
+    }
+
+    /**
+     * The local steps with the engine's own optimiser (the cuda engine's device AdamW): parameters
+     * and moments stay in the engine from the round's start to its end, when they cross once.
+     */
+    private Outcome onEngine(ModelWorker w, EngineOptimizer o, AdamW.State start, List<Sequences> steps, long t0) {
+      o.restore(start);
+      int k = steps.size();
+      double[] loss = new double[k];
+      long[] scored = new long[k];
+      double[] norms = new double[k];
+      for (int i = 0; i < k; i++) {
+        TrainSteps.Local r = w.localStep(steps.get(i), microBatch, o, lrs[i], clipNorm, -LOCAL_VERSIONS.incrementAndGet());
+        loss[i] = r.loss();
+        scored[i] = r.scored();
+        norms[i] = r.gradNorm();
+      }
+      AdamW.State st = o.state();
+      return new Outcome(w.params(), st.m(), st.v(), loss, scored, norms, 1, System.nanoTime() - t0);
     }
   }
 }

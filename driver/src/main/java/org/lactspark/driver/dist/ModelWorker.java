@@ -1,13 +1,16 @@
 package org.lactspark.driver.dist;
 
 import java.util.Arrays;
+import java.util.Optional;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.lactspark.conf.ModelConfig;
 import org.lactspark.kernel.NonFiniteException;
+import org.lactspark.kernel.model.EngineOptimizer;
 import org.lactspark.kernel.model.LossTargets;
 import org.lactspark.kernel.model.ModelEngine;
 import org.lactspark.kernel.model.TokenBatch;
 import org.lactspark.kernel.model.TrainSteps;
+import org.lactspark.kernel.optim.AdamWConfig;
 import org.lactspark.kernel.params.LactModelLayout;
 import org.lactspark.model.engine.GraphInputs;
 import org.lactspark.model.graph.LactModels;
@@ -122,12 +125,18 @@ public final class ModelWorker {
     return graph != null;
   }
 
-  /** The engine, opened on first use, holding the installed parameters. */
-  private ModelEngine engine() {
+  /** The engine, opened on first use (its parameters not brought up to date). */
+  private ModelEngine openEngine() {
     if (engine == null) {
       engine = EngineChoice.choose(engineName, config, device).open(config, device);
       LOG.info("model engine '{}' on {} (train key engine = {})", engine.backend(), engine.device(), engineName);
     }
+    return engine;
+  }
+
+  /** The engine, opened on first use, holding the installed parameters. */
+  private ModelEngine engine() {
+    openEngine();
     if (engineVersion != version) {
       engine.setParams(current());
       engineVersion = version;
@@ -182,6 +191,37 @@ public final class ModelWorker {
       return new Gradients(null, Double.NaN, 0, seqs.count(), 0);
     }
     return new Gradients(s.grad(), s.loss(), s.scored(), seqs.count(), System.nanoTime() - t0);
+  }
+
+  /**
+   * The optimiser of this worker's engine that runs where the engine keeps its parameters
+   * ({@link ModelEngine#optimizer}), or empty (the nd4j engine: the caller steps on the host).
+   */
+  public Optional<EngineOptimizer> engineOptimizer(AdamWConfig config) {
+    return openEngine().optimizer(config);
+  }
+
+  /**
+   * One K-step-averaging local step on the engine with its own optimiser ({@link
+   * TrainSteps#localStep}): the parameters change inside the engine, which holds them from then on
+   * as version {@code newVersion}; no gradient or parameter crosses to the JVM.
+   */
+  public TrainSteps.Local localStep(Sequences seqs, int microBatch, EngineOptimizer optimizer, double lr, double clipNorm,
+      long newVersion) {
+    TrainSteps.Local r = TrainSteps.localStep(engine(), optimizer, seqs.length(), seqs.tokens(), seqs.starts(), microBatch,
+        lr, clipNorm);
+    version = newVersion;
+    engineVersion = newVersion;
+    pending = null;
+    return r;
+  }
+
+  /**
+   * The installed parameters as one vector: a copy from the engine or the graph, or the caller's
+   * chunks (joined) when no model has taken them yet.
+   */
+  public float[] params() {
+    return ChunkedSum.join(current());
   }
 
   /** The summed loss over {@code seqs} without gradients (validation). */

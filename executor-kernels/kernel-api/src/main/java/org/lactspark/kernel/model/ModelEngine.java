@@ -1,6 +1,8 @@
 package org.lactspark.kernel.model;
 
+import java.util.Optional;
 import org.lactspark.conf.ModelConfig;
+import org.lactspark.kernel.optim.AdamWConfig;
 
 /**
  * One executor-resident LaCT language model that computes training steps: it takes the flat
@@ -48,6 +50,15 @@ public interface ModelEngine extends AutoCloseable {
 
   /** The gradient summed since the last call (zeros if nothing was accumulated), then restarts the sum. */
   float[] takeGradientSum();
+
+  /**
+   * An optimiser that runs where this engine keeps its parameters, with {@code config} and weight
+   * decay on the layout's matrices (as {@link org.lactspark.kernel.optim.AdamW#forLayout}), or
+   * empty when the engine has none (the caller then steps on the host with the gradient sum).
+   */
+  default Optional<EngineOptimizer> optimizer(AdamWConfig config) {
+    return Optional.empty();
+  }
 
   /** Frees what the engine holds (device memory for native engines). */
   @Override

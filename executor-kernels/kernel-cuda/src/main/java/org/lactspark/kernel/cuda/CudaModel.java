@@ -182,6 +182,24 @@ public final class CudaModel implements AutoCloseable {
     return new StepResult(r[0], r[1] != 0);
   }
 
+  /** Installs AdamW's moments and step count for {@link #optimizerStep} (a restored or averaged state). */
+  public void setOptimizerState(AdamW.State state) {
+    Objects.requireNonNull(state, "state");
+    if (state.m().length != size || state.v().length != size) {
+      throw new IllegalArgumentException("optimizer state: moments of " + state.m().length + " and " + state.v().length
+          + " values, the model has " + size);
+    }
+    handle.accept(h -> NativeLact.modelSetMoments(h, 0, state.m(), state.v(), state.steps()));
+  }
+
+  /** AdamW's moments and step count as {@link #optimizerStep} left them (zeros before any step). */
+  public AdamW.State optimizerState() {
+    float[] m = new float[Math.toIntExact(size)];
+    float[] v = new float[Math.toIntExact(size)];
+    long steps = handle.apply(h -> NativeLact.modelMoments(h, m, v));
+    return new AdamW.State(m, v, steps);
+  }
+
   /** {@code {peak device bytes of the library's allocations since the last call, bytes held now}}. */
   public long[] memory() {
     double[] m = handle.apply(NativeLact::modelMemory);

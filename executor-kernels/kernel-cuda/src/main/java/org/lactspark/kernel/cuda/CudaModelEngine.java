@@ -1,11 +1,15 @@
 package org.lactspark.kernel.cuda;
 
+import java.util.Optional;
 import org.lactspark.conf.ModelConfig;
 import org.lactspark.kernel.DType;
 import org.lactspark.kernel.NonFiniteException;
+import org.lactspark.kernel.model.EngineOptimizer;
 import org.lactspark.kernel.model.LossTargets;
 import org.lactspark.kernel.model.ModelEngine;
 import org.lactspark.kernel.model.TokenBatch;
+import org.lactspark.kernel.optim.AdamW;
+import org.lactspark.kernel.optim.AdamWConfig;
 
 /**
  * The {@code cuda} model engine: a {@link CudaModel} whose parameters and gradient sum stay on the
@@ -77,6 +81,32 @@ public final class CudaModelEngine implements ModelEngine {
   @Override
   public float[] takeGradientSum() {
     return model.takeGradient();
+  }
+
+  /** The device AdamW ({@link CudaModel#optimizerStep}): moments stay on the GPU between steps. */
+  @Override
+  public Optional<EngineOptimizer> optimizer(AdamWConfig config) {
+    return Optional.of(new EngineOptimizer() {
+      @Override
+      public void restore(AdamW.State state) {
+        model.setOptimizerState(state);
+      }
+
+      @Override
+      public double step(double lr, double clipNorm, double gradScale) {
+        CudaModel.StepResult r = model.optimizerStep(config, lr, clipNorm, gradScale);
+        if (!r.applied()) {
+          model.takeGradient();  // a refused step leaves the sum: dropped, so the next step starts from zero
+          return Double.NaN;
+        }
+        return r.gradNorm();
+      }
+
+      @Override
+      public AdamW.State state() {
+        return model.optimizerState();
+      }
+    });
   }
 
   @Override

@@ -175,6 +175,12 @@ final class NativeLact {
   /** The elements weight decay applies to, as {@code [start, end)} pairs. */
   static native void modelDecayRanges(long model, long[] ranges);
 
+  /** AdamW's moments for elements {@code [offset, offset + m.length)} and its step count. */
+  static native void modelSetMoments(long model, long offset, float[] m, float[] v, long steps);
+
+  /** AdamW's moments (zeros before any step) into {@code m} and {@code v}; returns its step count. */
+  static native long modelMoments(long model, float[] m, float[] v);
+
   /** Frees a model. Freeing 0 is a no-op. */
   static native void modelFree(long model);
 

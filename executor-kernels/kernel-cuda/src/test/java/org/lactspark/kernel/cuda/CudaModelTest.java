@@ -11,11 +11,14 @@ import org.junit.jupiter.api.Test;
 import org.lactspark.conf.ModelConfig;
 import org.lactspark.conf.preset.Presets;
 import org.lactspark.kernel.DType;
+import org.lactspark.kernel.model.EngineOptimizer;
 import org.lactspark.kernel.model.LossTargets;
 import org.lactspark.kernel.model.ModelEngine.LossSum;
 import org.lactspark.kernel.model.TokenBatch;
+import org.lactspark.kernel.model.TrainSteps;
 import org.lactspark.kernel.optim.AdamW;
 import org.lactspark.kernel.optim.AdamWConfig;
+import org.lactspark.kernel.optim.UpdateStep;
 import org.lactspark.kernel.params.LactModelLayout;
 import org.lactspark.kernel.params.ParamLayout;
 import org.lactspark.kernel.params.ParamSpec;
@@ -191,6 +194,61 @@ class CudaModelTest {
   }
 
   /**
+   * The cuda engine's own optimiser (K-step averaging's local steps, {@link TrainSteps#localStep})
+   * follows the host AdamW on the same gradients, clipping engaged, and its state goes in and out
+   * unchanged.
+   */
+  @Test
+  void theEnginesDeviceOptimiserFollowsTheHostAdamW() {
+    double[] p = params(SMALL, 23);
+    float[] hp = new float[p.length];
+    for (int i = 0; i < p.length; i++) {
+      hp[i] = (float) p[i];
+    }
+    Random r = new Random(29);
+    int[][] rows = new int[2][20];
+    for (int[] row : rows) {
+      for (int i = 0; i < row.length; i++) {
+        row[i] = r.nextInt(SMALL.vocabSize());
+      }
+    }
+    int[][] starts = {{0}, {0, 9}};
+    AdamWConfig cfg = AdamWConfig.DEFAULT;
+    AdamW host = AdamW.forLayout(cfg, LactModelLayout.of(SMALL));
+    try (CudaModelEngine e = new CudaModelEngine(SMALL, DType.FLOAT32)) {
+      EngineOptimizer o = e.optimizer(cfg).orElseThrow();
+      o.restore(new AdamW.State(new float[hp.length], new float[hp.length], 0));
+      for (int step = 0; step < 3; step++) {
+        e.setParams(new float[][] {hp.clone()});
+        TrainSteps.Share s = TrainSteps.gradients(e, 20, rows, starts, 1);
+        float[] g = s.grad();
+        double norm = UpdateStep.scale(g, 1.0 / s.scored());
+        double clip = 0.5 * norm;  // clipping engaged
+        UpdateStep.scale(g, clip / norm);
+        host.step(hp, g, 1e-2);
+        TrainSteps.Local l = TrainSteps.localStep(e, o, 20, rows, starts, 1, 1e-2, clip);
+        assertEquals(s.loss(), l.loss(), 1e-9 * Math.abs(s.loss()), "step " + step + " loss");
+        assertEquals(norm, l.gradNorm(), 1e-9 * norm, "step " + step + " norm");
+        float[] dev = e.params();
+        for (int i = 0; i < dev.length; i++) {
+          assertEquals(hp[i], dev[i], 1e-5f * Math.max(1f, Math.abs(hp[i])), "step " + step + " element " + i);
+        }
+      }
+      AdamW.State hs = host.state();
+      AdamW.State ds = o.state();
+      assertEquals(3, ds.steps());
+      for (int i = 0; i < hs.m().length; i++) {
+        assertEquals(hs.m()[i], ds.m()[i], 1e-5f * Math.max(1e-3f, Math.abs(hs.m()[i])), "first moment " + i);
+      }
+      o.restore(hs);
+      AdamW.State back = o.state();
+      assertArrayEquals(hs.m(), back.m(), "first moments in and out");
+      assertArrayEquals(hs.v(), back.v(), "second moments in and out");
+      assertEquals(hs.steps(), back.steps());
+    }
+  }
+
+  /**
    * bfloat16 (the fused attention, bf16 products) against float32 where no Newton-Schulz amplifies
    * the rounding: the TTT-off model (attention and MLP only) on padded rows of several documents,
    * with a head width the fused attention takes (16); loss and gradient within bf16's room.
@@ -249,6 +307,19 @@ class CudaModelTest {
         assertEquals(first[i], second[i], 1e-10 * Math.max(1.0, Math.abs(first[i])), "element " + i);
       }
     }
+  }
+
+  /**
+   * Rows as wide as the 3b preset's (d = 3072) through the fused feature kernels, whose shared
+   * memory then passes 48 KB: bfloat16 follows float32 (plain updates).
+   */
+  @Test
+  void rowsAsWideAsTheLargestPresetsRunTheFusedKernels() {
+    ModelConfig c = Presets.load("tiny", List.of("numLayers=1", "vocabSize=37", "hiddenSize=3072", "numAttnHeads=48",
+        "numLactHeads=4", "intermediateSize=64", "chunkSize=16", "windowSize=16", "lowRank=0", "useMuon=false",
+        "useMomentum=false"));
+    TokenBatch b = tokens(c, 1, 40, 9);
+    assertClose(step(c, DType.FLOAT32, b, 31), step(c, DType.BFLOAT16, b, 31));
   }
 
   private record Step(double loss, double[] gradient) {}
