@@ -1,7 +1,9 @@
 // The whole LaCT language model on the device (model.h): the blocks' forward and hand-written
 // backward, the chunked cross-entropy, and the step that recomputes each block's activations from
-// its saved input during the backward (only the L x d block inputs are kept across the step, so
-// a 32K-token sequence of the 760M model fits). The maths is the ND4J model's (lact-model nn.*).
+// its saved input during the backward (the L x d block inputs are kept across the step, and, when
+// memory allows, each layer's TTT op and attention output and, in as many layers as fit, the
+// op's Newton-Schulz iterates: KeptOp, keepOps, keptIterates). The maths is the ND4J model's
+// (lact-model nn.*).
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -1123,8 +1125,9 @@ class ModelImpl final : public NativeModel {
 
   // Whether this step keeps every layer's op and attention output from the first forward for the
   // backward (the recomputing forward then skips both): when what is kept (the ops' inputs, outputs
-  // and fast-weight states without Newton-Schulz's iterates, the attention outputs) fits in the device's free memory with room to spare
-  // for one block's activations. LACT_CUDA_KEEP_OPS=0 or 1 overrides.
+  // and fast-weight states without Newton-Schulz's iterates, the attention outputs) fits in the
+  // device's free memory with room to spare for one block's activations. LACT_CUDA_KEEP_OPS=0 or
+  // 1 overrides.
   bool keepOps(const Batch<T>& b) const {
     if (!s_.tttEnabled || s_.layers == 0) return false;
     const char* env = std::getenv("LACT_CUDA_KEEP_OPS");
