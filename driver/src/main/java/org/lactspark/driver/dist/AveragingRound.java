@@ -161,57 +161,56 @@ public final class AveragingRound {
       long t0 = System.nanoTime();
       AdamW.State start = new AdamW.State(ChunkedSum.join(moments.value()[0]), ChunkedSum.join(moments.value()[1]),
           optimizerSteps);
+      int k = steps.size();
+      Outcome o = new Outcome(null, null, null, new double[k], new long[k], new double[k], 1, 0);
       Optional<EngineOptimizer> onEngine = w.engineOptimizer(adam);
-      if (onEngine.isPresent()) {
-        w.setParams(-LOCAL_VERSIONS.incrementAndGet(), params.value());
-        return onEngine(w, onEngine.get(), start, steps, t0);
-      }
+      Ended end = onEngine.isPresent() ? onEngine(w, onEngine.get(), start, steps, o) : onHost(w, start, steps, o);
+      return new Outcome(end.params(), end.state().m(), end.state().v(), o.lossSum(), o.scored(), o.normSum(), 1,
+          System.nanoTime() - t0);
+    }
+
+    /** Where the local steps ended: the parameters and the optimiser's state. */
+    private record Ended(float[] params, AdamW.State state) {}
+
+    /** The local steps with AdamW on the JVM: per step the parameters go in and the gradient comes out. */
+    private Ended onHost(ModelWorker w, AdamW.State start, List<Sequences> steps, Outcome stats) {
       float[] p = ChunkedSum.join(params.value());
       AdamW opt = AdamW.forLayout(adam, LactModelLayout.of(model));
       opt.restore(start);
-      int k = steps.size();
-      double[] loss = new double[k];
-      long[] scored = new long[k];
-      double[] norms = new double[k];
-      for (int i = 0; i < k; i++) {
+      for (int i = 0; i < steps.size(); i++) {
         w.setParams(-LOCAL_VERSIONS.incrementAndGet(), p);
         Gradients g = w.gradients(steps.get(i), microBatch);
-        loss[i] = g.lossSum();
-        scored[i] = g.scored();
+        stats.lossSum()[i] = g.lossSum();
+        stats.scored()[i] = g.scored();
         if (g.grad() == null || !Double.isFinite(g.lossSum())) {
-          norms[i] = Double.NaN;
+          stats.normSum()[i] = Double.NaN;
           continue;
         }
         float[] grad = g.grad();
         double norm = UpdateStep.scale(grad, 1.0 / g.scored());
-        norms[i] = norm;
+        stats.normSum()[i] = norm;
         if (clipNorm > 0 && norm > clipNorm) {
           UpdateStep.scale(grad, clipNorm / norm);
         }
         opt.step(p, grad, lrs[i]);
       }
-      AdamW.State st = opt.state();
-      return new Outcome(p, st.m(), st.v(), loss, scored, norms, 1, System.nanoTime() - t0);
+      return new Ended(p, opt.state());
     }
 
     /**
      * The local steps with the engine's own optimiser (the cuda engine's device AdamW): parameters
      * and moments stay in the engine from the round's start to its end, when they cross once.
      */
-    private Outcome onEngine(ModelWorker w, EngineOptimizer o, AdamW.State start, List<Sequences> steps, long t0) {
+    private Ended onEngine(ModelWorker w, EngineOptimizer o, AdamW.State start, List<Sequences> steps, Outcome stats) {
+      w.setParams(-LOCAL_VERSIONS.incrementAndGet(), params.value());
       o.restore(start);
-      int k = steps.size();
-      double[] loss = new double[k];
-      long[] scored = new long[k];
-      double[] norms = new double[k];
-      for (int i = 0; i < k; i++) {
+      for (int i = 0; i < steps.size(); i++) {
         TrainSteps.Local r = w.localStep(steps.get(i), microBatch, o, lrs[i], clipNorm, -LOCAL_VERSIONS.incrementAndGet());
-        loss[i] = r.loss();
-        scored[i] = r.scored();
-        norms[i] = r.gradNorm();
+        stats.lossSum()[i] = r.loss();
+        stats.scored()[i] = r.scored();
+        stats.normSum()[i] = r.gradNorm();
       }
-      AdamW.State st = o.state();
-      return new Outcome(w.params(), st.m(), st.v(), loss, scored, norms, 1, System.nanoTime() - t0);
+      return new Ended(w.params(), o.state());
     }
   }
 }
