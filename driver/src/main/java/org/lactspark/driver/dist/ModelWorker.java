@@ -221,6 +221,9 @@ public final class ModelWorker {
    * chunks (joined) when no model has taken them yet.
    */
   public float[] params() {
+    if (pending == null && engine != null && engineVersion == version) {
+      return engine.params();  // already a copy: not joined again (a vector of the model's size)
+    }
     return ChunkedSum.join(current());
   }
 
